@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadServiceConfig } from '../lib/service-config';
+import { BlueGreenServiceStack } from '../lib/service-stack';
+
+const app = new App();
+const configPath: unknown = app.node.tryGetContext('config');
+if (typeof configPath !== 'string' || configPath === '') {
+  console.error('Pass the service config file: npx cdk synth -c config=path/to/service.json');
+  process.exit(1);
+}
+try {
+  new BlueGreenServiceStack(app, { config: loadServiceConfig(configPath) });
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Invalid config: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}

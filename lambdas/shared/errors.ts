@@ -1,0 +1,168 @@
+/**
+ * Errors the state machine branches on. Each class's `name` is an error name of the public contract
+ * (DESIGN.md, "Outcomes"); the state machine's Catch clauses match on it, never on message text.
+ *
+ * Lambda reports a thrown error to Step Functions as `{errorType, errorMessage}` and drops any other
+ * property, so the structured details (`field`, `alarm`) travel inside `errorMessage` as JSON. The
+ * abort and rollback steps turn them back into the cause object of the contract.
+ */
+
+export const ERROR_NAMES = [
+  'InvalidInput',
+  'CutoverInProgress',
+  'RouterStateUnknown',
+  'DeployFailed',
+  'IdleNotHealthy',
+  'AlarmNotFound',
+  'AlarmFiring',
+  'CutoverFailed',
+  'RolledBack',
+  'RollbackFailed',
+  'NothingToRollBack',
+] as const;
+
+export type ErrorName = (typeof ERROR_NAMES)[number];
+
+/** Errors that end an execution before traffic moved (the Abort path). */
+export const PRE_SWITCH_ERRORS: readonly ErrorName[] = [
+  'InvalidInput',
+  'CutoverInProgress',
+  'RouterStateUnknown',
+  'DeployFailed',
+  'IdleNotHealthy',
+  'AlarmNotFound',
+  'AlarmFiring',
+  'CutoverFailed',
+  'NothingToRollBack',
+];
+
+export interface ErrorDetails {
+  /** The input or config field at fault. */
+  readonly field?: string;
+  /** The alarm at fault, for the alarm errors. */
+  readonly alarm?: string;
+}
+
+export interface ErrorPayload extends ErrorDetails {
+  readonly message: string;
+}
+
+export class BlueGreenError extends Error {
+  readonly errorName: ErrorName;
+  readonly details: ErrorPayload;
+
+  constructor(errorName: ErrorName, message: string, details: ErrorDetails = {}) {
+    const payload: ErrorPayload = { message, ...details };
+    super(JSON.stringify(payload));
+    this.name = errorName;
+    this.errorName = errorName;
+    this.details = payload;
+  }
+}
+
+export class InvalidInput extends BlueGreenError {
+  constructor(message: string, field: string) {
+    super('InvalidInput', message, { field });
+  }
+}
+
+export class CutoverInProgress extends BlueGreenError {
+  constructor(message: string) {
+    super('CutoverInProgress', message);
+  }
+}
+
+export class RouterStateUnknown extends BlueGreenError {
+  constructor(message: string) {
+    super('RouterStateUnknown', message);
+  }
+}
+
+export class DeployFailed extends BlueGreenError {
+  constructor(message: string) {
+    super('DeployFailed', message);
+  }
+}
+
+export class IdleNotHealthy extends BlueGreenError {
+  constructor(message: string) {
+    super('IdleNotHealthy', message);
+  }
+}
+
+export class AlarmNotFound extends BlueGreenError {
+  constructor(message: string, alarm: string) {
+    super('AlarmNotFound', message, { alarm, field: 'alarms' });
+  }
+}
+
+export class AlarmFiring extends BlueGreenError {
+  constructor(message: string, alarm: string) {
+    super('AlarmFiring', message, { alarm });
+  }
+}
+
+export class CutoverFailed extends BlueGreenError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('CutoverFailed', message, details);
+  }
+}
+
+export class NothingToRollBack extends BlueGreenError {
+  constructor(message: string) {
+    super('NothingToRollBack', message);
+  }
+}
+
+export class RollbackFailed extends BlueGreenError {
+  constructor(message: string) {
+    super('RollbackFailed', message);
+  }
+}
+
+/**
+ * Reads what a failed task left in `$.failure` (`{Error, Cause}` as Step Functions records it) back
+ * into a message and details. Errors of our own carry JSON; anything else (a Lambda timeout, an SDK
+ * error, a States.* error) is described by its name and text.
+ */
+export function parseTaskFailure(failure: { Error?: string; Cause?: string } | undefined): {
+  error: string;
+  payload: ErrorPayload;
+} {
+  const error = failure?.Error ?? 'States.Unknown';
+  const rawCause = failure?.Cause ?? '';
+  let errorMessage = rawCause;
+  try {
+    const cause: unknown = JSON.parse(rawCause);
+    if (isRecord(cause) && typeof cause.errorMessage === 'string') {
+      errorMessage = cause.errorMessage;
+    }
+  } catch {
+    // A cause that is not JSON (States.Timeout, States.Runtime) is already plain text.
+  }
+  try {
+    const ours: unknown = JSON.parse(errorMessage);
+    if (isRecord(ours) && typeof ours.message === 'string') {
+      return {
+        error,
+        payload: {
+          message: ours.message,
+          ...(typeof ours.field === 'string' ? { field: ours.field } : {}),
+          ...(typeof ours.alarm === 'string' ? { alarm: ours.alarm } : {}),
+        },
+      };
+    }
+  } catch {
+    // Not one of ours: fall through to the plain description.
+  }
+  const text = errorMessage.trim();
+  return { error, payload: { message: text ? `${error}: ${text}` : error } };
+}
+
+export function isContractError(name: string): name is ErrorName {
+  return (ERROR_NAMES as readonly string[]).includes(name);
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,59 @@
+import type { AlarmView } from './aws/alarms';
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from './errors';
+
+export interface AlarmVerdict {
+  readonly warnings: string[];
+  readonly alarms: Array<{ name: string; state: string }>;
+}
+
+/**
+ * The alarm gate before a switch. A missing alarm would mean no protection, so it is refused by
+ * name; an alarm in ALARM blocks; INSUFFICIENT_DATA is reported; and a bake shorter than an alarm's
+ * evaluation window could never see that alarm fire, so it is refused too.
+ */
+export function checkAlarms(
+  configured: readonly string[],
+  found: readonly AlarmView[],
+  bakeSeconds: number,
+): AlarmVerdict {
+  const byName = new Map(found.map((a) => [a.name, a]));
+  for (const name of configured) {
+    if (!byName.has(name)) {
+      throw new AlarmNotFound(
+        `alarm "${name}" does not exist in this account and region (DescribeAlarms does not return it); create it or remove it from "alarms"`,
+        name,
+      );
+    }
+  }
+  const warnings: string[] = [];
+  for (const name of configured) {
+    const alarm = byName.get(name)!;
+    if (alarm.state === 'ALARM') {
+      throw new AlarmFiring(
+        `alarm "${name}" is in ALARM before the switch${alarm.reason ? `: ${alarm.reason}` : ''}`,
+        name,
+      );
+    }
+    if (alarm.state === 'INSUFFICIENT_DATA') {
+      warnings.push(`alarm "${name}" has INSUFFICIENT_DATA: it cannot fire until its metric has data`);
+    }
+    if (alarm.windowSeconds !== undefined && alarm.windowSeconds > bakeSeconds) {
+      throw new CutoverFailed(
+        `alarm "${name}" needs ${alarm.windowSeconds} s of data (period x evaluation periods) to fire, longer than bakeSeconds (${bakeSeconds} s): the bake could not see it; raise bakeSeconds or shorten the alarm's window`,
+        { alarm: name, field: 'bakeSeconds' },
+      );
+    }
+  }
+  return { warnings, alarms: configured.map((name) => ({ name, state: byName.get(name)!.state })) };
+}
+
+/** The idle side must be able to take the live side's load: at least as many healthy targets. */
+export function parityProblem(
+  idle: string,
+  idleHealthy: number,
+  live: string,
+  liveHealthy: number,
+): string | undefined {
+  if (idleHealthy >= liveHealthy) return undefined;
+  return `capacity parity: ${idle} has ${idleHealthy} healthy target${idleHealthy === 1 ? '' : 's'}, ${live} has ${liveHealthy}; scale ${idle} up before the switch`;
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { COLORS } from './config';
+import { SCHEMA_CHANGES } from './input';
+
+/**
+ * The execution's state data, as the state machine passes it from step to step. Every step receives
+ * the whole state and returns it with its own part added, so the history shows at each step what
+ * the workflow knew. Parsed on entry to each handler: a state this code did not make is a bug.
+ */
+
+const color = z.enum(COLORS);
+
+export const requestSchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('cutover'),
+    version: z.string(),
+    dryRun: z.boolean(),
+    schemaChange: z.enum(SCHEMA_CHANGES),
+    reason: z.string().optional(),
+  }),
+  z.object({
+    action: z.literal('rollback'),
+    dryRun: z.boolean(),
+    force: z.boolean(),
+    reason: z.string().optional(),
+  }),
+]);
+
+export const executionSchema = z.object({
+  arn: z.string(),
+  name: z.string(),
+  startedAt: z.string(),
+});
+
+export const workflowStateSchema = z.object({
+  execution: executionSchema,
+  request: requestSchema,
+  lease: z
+    .object({
+      owner: z.string(),
+      expiresAt: z.number(),
+      /** Set when this rollback joined a baking cutover instead of taking the lease. */
+      joined: z.object({ executionArn: z.string(), releaseKey: z.string().optional() }).optional(),
+    })
+    .optional(),
+  roles: z
+    .object({
+      live: color,
+      idle: color,
+      liveTargetGroupArn: z.string(),
+      idleTargetGroupArn: z.string(),
+      idleAttached: z.boolean(),
+      loadBalancerArn: z.string(),
+      /** The release record of this execution (absent for dry runs). */
+      releaseKey: z.string().optional(),
+      /** Rollback only: the version the idle side ran when it was last known good. */
+      idleVersion: z.string().optional(),
+      /** Rollback only: the release record being undone. */
+      undoes: z.string().optional(),
+      warnings: z.array(z.string()),
+    })
+    .optional(),
+  deploy: z
+    .object({
+      startedAt: z.string(),
+      attempt: z.number(),
+      status: z.enum(['IN_PROGRESS', 'SUCCEEDED', 'SKIPPED']),
+      message: z.string().optional(),
+    })
+    .optional(),
+  health: z
+    .object({
+      startedAt: z.string(),
+      healthy: z.boolean(),
+      summary: z.string(),
+      healthyCount: z.number(),
+      total: z.number(),
+    })
+    .optional(),
+  gate: z
+    .object({
+      warnings: z.array(z.string()),
+      alarms: z.array(z.object({ name: z.string(), state: z.string() })),
+      plan: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+  switched: z.object({ at: z.string(), drainSeconds: z.number() }).optional(),
+  watch: z
+    .object({
+      phase: z.enum(['bake', 'drain']),
+      until: z.string(),
+      verdict: z.enum(['continue', 'done', 'rollback']),
+      reason: z.string().optional(),
+      alarm: z.string().optional(),
+      requestedBy: z.string().optional(),
+      restoredAt: z.string().optional(),
+    })
+    .optional(),
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  failedStep: z.string().optional(),
+});
+
+export type WorkflowState = z.infer<typeof workflowStateSchema>;
+export type Roles = NonNullable<WorkflowState['roles']>;
+
+/** What the state machine passes to every step but Validate. */
+export const stepEventSchema = z.object({ state: workflowStateSchema });
+
+export function parseState(event: unknown, step: string): WorkflowState {
+  const parsed = stepEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `${step} received a state it cannot read at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+    );
+  }
+  return parsed.data.state;
+}
+
+export function requireRoles(state: WorkflowState, step: string): Roles {
+  if (!state.roles) throw new Error(`${step} ran before ResolveRoles: the state has no roles`);
+  return state.roles;
+}
+
+/** Seconds since the epoch, as DynamoDB conditions compare them. */
+export function epochSeconds(date: Date = new Date()): number {
+  return Math.floor(date.getTime() / 1000);
+}

@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+
+export interface FieldProblem {
+  /** Dotted path of the offending field, e.g. `traffic.listenerArn` or `alarms[1]`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+function joinPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = root;
+  for (const part of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * Turns the first zod issue into one sentence that names the field and the value, so that a user
+ * reading a failed synth or a failed execution knows what to change without reading a stack trace.
+ */
+export function firstProblem(error: z.ZodError, input: unknown, rootName: string): FieldProblem {
+  const issue = error.issues[0];
+  if (!issue) return { field: rootName, message: `${rootName} is invalid` };
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const field = joinPath([...issue.path, key]);
+    return { field, message: `unknown key "${field}"` };
+  }
+  const field = issue.path.length ? joinPath(issue.path) : rootName;
+  const value = valueAt(input, issue.path);
+  if (issue.code === 'invalid_type' && value === undefined) {
+    return { field, message: `"${field}" is required (${issue.message.replace(/^Invalid input: /, '')})` };
+  }
+  return {
+    field,
+    message: `"${field}" ${issue.message.replace(/^Invalid input: /, '')}, got ${describeValue(value)}`,
+  };
+}

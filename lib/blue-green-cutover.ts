@@ -1,0 +1,344 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import {
+  alarmsSchema,
+  CONFIG_ENV,
+  type DeployConfig,
+  deploySchema,
+  LIMITS,
+  LISTENER_ARN,
+  type RuntimeConfig,
+  SERVICE_NAME,
+  TARGET_GROUP_ARN,
+  timingSchema,
+} from '../lambdas/shared/config';
+import { firstProblem } from '../lambdas/shared/validation';
+import { STEPS, StepFunction, type StepName } from './step-functions';
+import { buildWorkflow } from './workflow';
+
+/** The router: an ALB listener whose default forward action lists both target groups. */
+export interface AlbListenerTraffic {
+  /** Router type. */
+  readonly type: 'alb-listener';
+  /** ARN of the listener whose default action the workflow switches. */
+  readonly listenerArn: string;
+  /** ARN of the blue environment's target group. */
+  readonly blueTargetGroupArn: string;
+  /** ARN of the green environment's target group. */
+  readonly greenTargetGroupArn: string;
+}
+
+export interface BlueGreenCutoverProps {
+  /** Service name, `^[a-z][a-z0-9-]{0,39}$`; names the state machine `bluegreen-<service>`. */
+  readonly service: string;
+  /** What decides where traffic goes. */
+  readonly traffic: AlbListenerTraffic;
+  /**
+   * How the new version reaches the idle side.
+   * @default { type: 'none' } (deployed out of band, e.g. by an earlier pipeline stage)
+   */
+  readonly deploy?: DeployConfig;
+  /**
+   * CloudWatch alarms checked before the switch and watched during the bake.
+   * @default [] (no alarms: only target health protects the release)
+   */
+  readonly alarms?: readonly string[];
+  /**
+   * Seconds the deploy, and then the idle side's health, may take.
+   * @default 600
+   */
+  readonly healthTimeoutSeconds?: number;
+  /**
+   * Seconds between target health polls.
+   * @default 5
+   */
+  readonly pollSeconds?: number;
+  /**
+   * Seconds to watch alarms and health after the switch before the release counts as good.
+   * @default 600
+   */
+  readonly bakeSeconds?: number;
+  /**
+   * How long the handlers' and the state machine's logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the lease and release-history table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN (the history is what rollbacks are decided from)
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The longest the workflow waits for the old side to drain (the ALB's own maximum deregistration delay). */
+export const MAX_DRAIN_SECONDS = 3600;
+
+/** CloudWatch namespace of the metrics the workflow publishes. */
+export const METRIC_NAMESPACE = 'BlueGreenCutover';
+
+const propsSchema = z.strictObject({
+  service: z.string().regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$'),
+  traffic: z.strictObject({
+    type: z.literal('alb-listener'),
+    listenerArn: z.string(),
+    blueTargetGroupArn: z.string(),
+    greenTargetGroupArn: z.string(),
+  }),
+  deploy: deploySchema.optional(),
+  alarms: alarmsSchema.optional(),
+  healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
+  pollSeconds: timingSchema.pollSeconds.optional(),
+  bakeSeconds: timingSchema.bakeSeconds.optional(),
+  logRetention: z.unknown().optional(),
+  tableRemovalPolicy: z.unknown().optional(),
+});
+
+function validateProps(props: BlueGreenCutoverProps): void {
+  const parsed = propsSchema.safeParse(props);
+  if (!parsed.success) {
+    const problem = firstProblem(parsed.error, props, 'props');
+    throw new Error(`BlueGreenCutover: props.${problem.message.replace(/^"/, '').replace(/"/, '')}`);
+  }
+  const arns: Array<[string, string, RegExp]> = [
+    ['traffic.listenerArn', props.traffic.listenerArn, LISTENER_ARN],
+    ['traffic.blueTargetGroupArn', props.traffic.blueTargetGroupArn, TARGET_GROUP_ARN],
+    ['traffic.greenTargetGroupArn', props.traffic.greenTargetGroupArn, TARGET_GROUP_ARN],
+  ];
+  for (const [name, value, pattern] of arns) {
+    // ARNs of resources defined in the same app are tokens until deploy time; CloudFormation checks those.
+    if (!Token.isUnresolved(value) && !pattern.test(value)) {
+      throw new Error(
+        `BlueGreenCutover: props.${name} must be an ${name.endsWith('listenerArn') ? 'ALB listener' : 'ALB target group'} ARN, got "${value}"`,
+      );
+    }
+  }
+  if (
+    !Token.isUnresolved(props.traffic.blueTargetGroupArn) &&
+    props.traffic.blueTargetGroupArn === props.traffic.greenTargetGroupArn
+  ) {
+    throw new Error(
+      `BlueGreenCutover: props.traffic.greenTargetGroupArn must differ from props.traffic.blueTargetGroupArn, both are "${props.traffic.blueTargetGroupArn}"`,
+    );
+  }
+  const poll = props.pollSeconds ?? LIMITS.pollSeconds.default;
+  const health = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
+  if (poll > health) {
+    throw new Error(
+      `BlueGreenCutover: props.pollSeconds (${poll}) must not exceed props.healthTimeoutSeconds (${health})`,
+    );
+  }
+}
+
+/**
+ * A zero-downtime blue-green release workflow for one service behind an ALB: a Step Functions
+ * state machine that deploys to the idle side, proves it healthy, checks the alarms, flips the
+ * listener's weights, bakes, and rolls back by itself when an alarm fires.
+ */
+export class BlueGreenCutover extends Construct {
+  /** The release workflow: start it with `{"action":"cutover","version":"..."}` or `{"action":"rollback"}`. */
+  readonly stateMachine: sfn.StateMachine;
+  /** Holds the lease and the release history. */
+  readonly table: dynamodb.Table;
+  /** In ALARM when a rollback could not restore traffic: wire it to your paging. */
+  readonly rollbackFailedAlarm: cloudwatch.Alarm;
+  /** The state machine's timeout, computed from the timings. */
+  readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: BlueGreenCutoverProps) {
+    super(scope, id);
+    validateProps(props);
+    const stack = Stack.of(this);
+    const deploy: DeployConfig = props.deploy ?? { type: 'none' };
+    const healthTimeoutSeconds = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
+    const pollSeconds = props.pollSeconds ?? LIMITS.pollSeconds.default;
+    const bakeSeconds = props.bakeSeconds ?? LIMITS.bakeSeconds.default;
+    const alarms = [...(props.alarms ?? [])];
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+
+    // Deploy and health each get healthTimeoutSeconds; then the bake, the longest drain, and slack
+    // for the steps themselves and their retries.
+    const timeoutSeconds = 2 * healthTimeoutSeconds + bakeSeconds + MAX_DRAIN_SECONDS + 900;
+    this.timeout = Duration.seconds(timeoutSeconds);
+
+    this.table = new dynamodb.Table(this, 'Releases', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'ttl',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const runtimeConfig: RuntimeConfig = {
+      service: props.service,
+      traffic: { ...props.traffic },
+      deploy,
+      alarms,
+      healthTimeoutSeconds,
+      pollSeconds,
+      bakeSeconds,
+      tableName: this.table.tableName,
+      leaseSeconds: timeoutSeconds + 300,
+      eventBusName: 'default',
+      metricNamespace: METRIC_NAMESPACE,
+    };
+    const environment = {
+      [CONFIG_ENV]: stack.toJsonString(runtimeConfig),
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const fns = {} as Record<StepName, StepFunction>;
+    for (const step of Object.keys(STEPS) as StepName[]) {
+      fns[step] = new StepFunction(this, pascal(step), { step, environment, logRetention });
+    }
+    this.grant(fns, props.traffic, deploy, alarms);
+
+    const logGroup = new logs.LogGroup(this, 'WorkflowLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { 'on-execution-ended': onEnded, ...steps } = fns;
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `bluegreen-${props.service}`,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        buildWorkflow(new Construct(this, 'Workflow'), {
+          functions: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, v.fn])) as never,
+          hasDeploy: deploy.type !== 'none',
+        }),
+      ),
+      timeout: this.timeout,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: `Blue-green release of ${props.service}`,
+    });
+
+    // Stopping a release after its switch means rolling it back; a timeout likewise.
+    new events.Rule(this, 'StopMeansRollback', {
+      description: `Rolls back and releases the lease of a stopped or timed-out ${props.service} release`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [new targets.LambdaFunction(onEnded.fn, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
+    });
+
+    this.rollbackFailedAlarm = new cloudwatch.Alarm(this, 'RollbackFailedAlarm', {
+      alarmDescription: `A ${props.service} rollback could not restore traffic: an operator must act (see the failed execution's cause)`,
+      metric: new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'RollbackFailed',
+        dimensionsMap: { Service: props.service },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Least privilege: each step gets the calls it makes, on the exact resources of this service. */
+  private grant(
+    fns: Record<StepName, StepFunction>,
+    traffic: AlbListenerTraffic,
+    deploy: DeployConfig,
+    alarms: readonly string[],
+  ): void {
+    const allow = (steps: StepName[], actions: string[], resources: string[]) => {
+      for (const step of steps) {
+        fns[step].fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+      }
+    };
+    const table = this.table.tableArn;
+    // Describe* calls of Elastic Load Balancing accept no resource-level permissions: '*' is the only resource.
+    const describeElb = (steps: StepName[], actions: string[]) =>
+      allow(
+        steps,
+        actions.map((a) => `elasticloadbalancing:${a}`),
+        ['*'],
+      );
+
+    allow(['acquire-lease'], ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
+    allow(['resolve-roles'], ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [table]);
+    describeElb(
+      ['resolve-roles'],
+      ['DescribeListeners', 'DescribeRules', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'],
+    );
+    allow(
+      ['attach', 'switch-traffic', 'watch', 'rollback', 'on-execution-ended'],
+      ['elasticloadbalancing:ModifyListener'],
+      [traffic.listenerArn],
+    );
+    allow(['attach'], ['dynamodb:UpdateItem'], [table]);
+    describeElb(['attach'], ['DescribeListeners']);
+    describeElb(['wait-healthy', 'gate'], ['DescribeTargetHealth']);
+    allow(['switch-traffic'], ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
+    describeElb(
+      ['switch-traffic'],
+      ['DescribeListeners', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'],
+    );
+    allow(['watch'], ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
+    describeElb(
+      ['watch', 'rollback', 'on-execution-ended', 'abort'],
+      ['DescribeListeners', 'DescribeTargetHealth'],
+    );
+    allow(
+      ['finalize', 'abort', 'rollback', 'on-execution-ended'],
+      ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [table],
+    );
+    allow(['rollback', 'on-execution-ended'], ['dynamodb:GetItem'], [table]);
+    allow(['await-rollback'], ['dynamodb:GetItem'], [table]);
+    allow(['on-execution-ended'], ['dynamodb:GetItem'], [table]);
+    const defaultBus = Stack.of(this).formatArn({
+      service: 'events',
+      resource: 'event-bus',
+      resourceName: 'default',
+    });
+    allow(['finalize', 'abort', 'rollback', 'on-execution-ended'], ['events:PutEvents'], [defaultBus]);
+    if (alarms.length > 0) {
+      const alarmArns = alarms.map((name) =>
+        Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: name,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      // Scoped to the configured alarms; AWS returns composite alarms only to a '*' grant, so they are not supported yet.
+      allow(['gate', 'watch'], ['cloudwatch:DescribeAlarms'], alarmArns);
+    }
+    // PutMetricData has no resource-level permissions; the namespace condition narrows it instead.
+    for (const step of ['rollback'] as StepName[]) {
+      fns[step].fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+        }),
+      );
+    }
+    if (deploy.type === 'lambda-hook') {
+      allow(['deploy'], ['lambda:InvokeFunction'], [deploy.functionArn]);
+    }
+  }
+}
+
+function pascal(step: string): string {
+  return step
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}

@@ -1,0 +1,207 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import type { StepName } from './step-functions';
+import { STEPS } from './step-functions';
+
+export interface WorkflowProps {
+  readonly functions: Record<Exclude<StepName, 'on-execution-ended'>, lambda.IFunction>;
+  /** Whether the configuration has a deploy step (a deploy hook). */
+  readonly hasDeploy: boolean;
+}
+
+/** Errors raised before the router write of SwitchTraffic: traffic did not move. */
+const SWITCH_PRE_WRITE_ERRORS = ['IdleNotHealthy', 'RouterStateUnknown', 'CutoverFailed'];
+
+/** SDK errors worth another try, as the handler rethrows them (errorType is the SDK error's name). */
+const TRANSIENT_ERRORS = [
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+];
+
+const EXECUTION = {
+  arn: sfn.JsonPath.executionId,
+  name: sfn.JsonPath.executionName,
+  startedAt: sfn.JsonPath.executionStartTime,
+};
+
+/**
+ * The state machine of DESIGN.md, "Shape of the workflow". Every step is a Lambda task that gets the
+ * whole state and returns it extended; polling happens inside the invocations, so a loop here is
+ * one task and one choice per ~50 s.
+ */
+export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChainable {
+  const fns = props.functions;
+
+  const fail = new sfn.Fail(scope, 'Failed', {
+    comment: 'Ends the execution with the contract error and its cause JSON.',
+    errorPath: '$.outcome.error',
+    causePath: '$.outcome.cause',
+  });
+
+  const step = (id: string, name: keyof WorkflowProps['functions'], payload: Record<string, unknown>) => {
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fns[name],
+      payload: sfn.TaskInput.fromObject(payload),
+      outputPath: '$.Payload',
+      retryOnServiceExceptions: true,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(STEPS[name] + 15)),
+    });
+    task.addRetry({
+      errors: TRANSIENT_ERRORS,
+      interval: Duration.seconds(1),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
+    return task;
+  };
+  const withState = (extra: Record<string, unknown> = {}) => ({
+    state: sfn.JsonPath.entirePayload,
+    ...extra,
+  });
+
+  // Failures before the switch: remember the step, then Abort cleans up and names the error.
+  const abort = step('Abort', 'abort', { ...withState(), execution: { arn: sfn.JsonPath.executionId } });
+  abort.addCatch(
+    new sfn.Fail(scope, 'AbortFailed', {
+      error: 'CutoverFailed',
+      cause: JSON.stringify({
+        message:
+          'the execution failed and so did its cleanup; the lease expires by itself; traffic was not moved',
+        live: 'unknown',
+      }),
+    }),
+  );
+  abort.next(fail);
+  const failedBefore = (task: sfn.TaskStateBase, name: string, errors: string[] = ['States.ALL']) => {
+    const note = new sfn.Pass(scope, `${name} failed`, {
+      result: sfn.Result.fromString(name),
+      resultPath: '$.failedStep',
+    }).next(abort);
+    task.addCatch(note, { errors, resultPath: '$.failure' });
+  };
+
+  // Failures after the switch: roll back.
+  const rollback = step('Rollback', 'rollback', withState());
+  rollback.addRetry({
+    errors: ['States.ALL'],
+    interval: Duration.seconds(1),
+    maxAttempts: 2,
+    backoffRate: 1,
+  });
+  rollback.addCatch(
+    new sfn.Fail(scope, 'RollbackCrashed', {
+      error: 'RollbackFailed',
+      cause: JSON.stringify({
+        message:
+          'the rollback step itself failed; traffic may still be on the new side: check the listener weights and start {"action":"rollback"}',
+        live: 'unknown',
+      }),
+    }),
+  );
+  rollback.next(fail);
+  const failedAfter = (task: sfn.TaskStateBase, name: string) => {
+    const note = new sfn.Pass(scope, `${name} failed after the switch`, {
+      result: sfn.Result.fromString(name),
+      resultPath: '$.failedStep',
+    }).next(rollback);
+    task.addCatch(note, { errors: ['States.ALL'], resultPath: '$.failure' });
+  };
+
+  const validate = step('Validate', 'validate', { input: sfn.JsonPath.entirePayload, execution: EXECUTION });
+  // The raw input may not even be an object, so the failure replaces the state instead of extending it.
+  validate.addCatch(
+    new sfn.Pass(scope, 'Validate failed', {
+      parameters: { 'failure.$': '$', failedStep: 'Validate' },
+    }).next(abort),
+    { errors: ['States.ALL'] },
+  );
+
+  const acquireLease = step('AcquireLease', 'acquire-lease', withState());
+  failedBefore(acquireLease, 'AcquireLease');
+  const resolveRoles = step('ResolveRoles', 'resolve-roles', withState());
+  failedBefore(resolveRoles, 'ResolveRoles');
+  const attach = step('Attach', 'attach', withState());
+  failedBefore(attach, 'Attach');
+  const waitHealthy = step('WaitHealthy', 'wait-healthy', withState());
+  failedBefore(waitHealthy, 'WaitHealthy');
+  const gate = step('Gate', 'gate', withState());
+  failedBefore(gate, 'Gate');
+  const switchTraffic = step('SwitchTraffic', 'switch-traffic', withState());
+  failedBefore(switchTraffic, 'SwitchTraffic', SWITCH_PRE_WRITE_ERRORS);
+  failedAfter(switchTraffic, 'SwitchTraffic');
+  const bake = step('Bake', 'watch', withState({ phase: 'bake' }));
+  failedAfter(bake, 'Bake');
+  const drain = step('Drain', 'watch', withState({ phase: 'drain' }));
+  failedAfter(drain, 'Drain');
+  const finalize = step('Finalize', 'finalize', withState());
+  failedAfter(finalize, 'Finalize');
+  const awaitRollback = step('AwaitRollback', 'await-rollback', withState());
+  failedBefore(awaitRollback, 'AwaitRollback');
+
+  const succeed = new sfn.Succeed(scope, 'Succeeded', { outputPath: '$.result' });
+  finalize.next(succeed);
+
+  const dryRun = sfn.Condition.booleanEquals('$.request.dryRun', true);
+  const isCutover = sfn.Condition.stringEquals('$.request.action', 'cutover');
+
+  drain.next(
+    new sfn.Choice(scope, 'Drained?')
+      .when(sfn.Condition.stringEquals('$.watch.verdict', 'continue'), drain)
+      .when(sfn.Condition.stringEquals('$.watch.verdict', 'rollback'), rollback)
+      .otherwise(finalize),
+  );
+  bake.next(
+    new sfn.Choice(scope, 'Baked?')
+      .when(sfn.Condition.stringEquals('$.watch.verdict', 'continue'), bake)
+      .when(sfn.Condition.stringEquals('$.watch.verdict', 'rollback'), rollback)
+      .otherwise(drain),
+  );
+  switchTraffic.next(new sfn.Choice(scope, 'Bake?').when(isCutover, bake).otherwise(drain));
+  gate.next(new sfn.Choice(scope, 'Dry run?').when(dryRun, finalize).otherwise(switchTraffic));
+  waitHealthy.next(
+    new sfn.Choice(scope, 'Healthy?')
+      .when(sfn.Condition.booleanEquals('$.health.healthy', true), gate)
+      .otherwise(waitHealthy),
+  );
+
+  if (props.hasDeploy) {
+    const deploy = step('Deploy', 'deploy', withState());
+    failedBefore(deploy, 'Deploy');
+    deploy.next(
+      new sfn.Choice(scope, 'Deployed?')
+        .when(sfn.Condition.stringEquals('$.deploy.status', 'IN_PROGRESS'), deploy)
+        .otherwise(waitHealthy),
+    );
+    attach.next(deploy);
+  } else {
+    attach.next(waitHealthy);
+  }
+
+  resolveRoles.next(new sfn.Choice(scope, 'Plan only?').when(dryRun, gate).otherwise(attach));
+
+  awaitRollback.next(
+    new sfn.Choice(scope, 'Rolled back?')
+      .when(
+        sfn.Condition.stringEquals('$.joinVerdict', 'done'),
+        new sfn.Succeed(scope, 'Joined', { outputPath: '$.result' }),
+      )
+      .when(sfn.Condition.stringEquals('$.joinVerdict', 'retry'), acquireLease)
+      .otherwise(awaitRollback),
+  );
+  acquireLease.next(
+    new sfn.Choice(scope, 'Joined a cutover?')
+      .when(sfn.Condition.isPresent('$.lease.joined'), awaitRollback)
+      .otherwise(resolveRoles),
+  );
+
+  return validate.next(acquireLease);
+}
