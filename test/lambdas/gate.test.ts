@@ -1,0 +1,38 @@
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../lambdas/shared/errors';
+import { checkAlarms, parityProblem } from '../../lambdas/shared/gate';
+import { thrown } from '../support/errors';
+
+const ok = (name: string, windowSeconds = 60) => ({ name, state: 'OK', windowSeconds });
+
+describe('checkAlarms', () => {
+  it('refuses an alarm that does not exist, by name', () => {
+    const error = thrown(() => checkAlarms(['a', 'typo'], [ok('a')], 600));
+    expect(error).toBeInstanceOf(AlarmNotFound);
+    expect(error.details.alarm).toBe('typo');
+  });
+
+  it('blocks on an alarm in ALARM', () => {
+    expect(() =>
+      checkAlarms(['a'], [{ name: 'a', state: 'ALARM', reason: 'Threshold Crossed' }], 600),
+    ).toThrow(AlarmFiring);
+  });
+
+  it('reports INSUFFICIENT_DATA without blocking', () => {
+    const verdict = checkAlarms(['a'], [{ name: 'a', state: 'INSUFFICIENT_DATA', windowSeconds: 60 }], 600);
+    expect(verdict.warnings[0]).toMatch(/INSUFFICIENT_DATA/);
+  });
+
+  it('refuses a bake shorter than an alarm window, naming alarm and window', () => {
+    const error = thrown(() => checkAlarms(['slow'], [ok('slow', 900)], 600));
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details).toMatchObject({ alarm: 'slow', field: 'bakeSeconds' });
+    expect(error.details.message).toMatch(/"slow" needs 900 s/);
+  });
+});
+
+describe('parityProblem', () => {
+  it('asks for at least as many healthy targets on the idle side', () => {
+    expect(parityProblem('green', 2, 'blue', 2)).toBeUndefined();
+    expect(parityProblem('green', 1, 'blue', 3)).toMatch(/green has 1 healthy target, blue has 3/);
+  });
+});

@@ -1,0 +1,172 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BlueGreenCutover, type BlueGreenCutoverProps } from '../../lib';
+
+const LISTENER =
+  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/0123456789abcdef/0123456789abcdef';
+const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef';
+const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/fedcba9876543210';
+const HOOK = 'arn:aws:lambda:us-east-1:123456789012:function:orders-deploy';
+
+const base: BlueGreenCutoverProps = {
+  service: 'orders-api',
+  traffic: {
+    type: 'alb-listener',
+    listenerArn: LISTENER,
+    blueTargetGroupArn: BLUE,
+    greenTargetGroupArn: GREEN,
+  },
+  alarms: ['orders-api-5xx'],
+  bakeSeconds: 300,
+  healthTimeoutSeconds: 120,
+};
+
+function stackWith(props: BlueGreenCutoverProps): Stack {
+  // Bundling is exercised by the workflow scenarios; here it would only slow the assertions down.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
+  new BlueGreenCutover(stack, 'Cutover', props);
+  return stack;
+}
+
+const template = Template.fromStack(
+  stackWith({ ...base, deploy: { type: 'lambda-hook', functionArn: HOOK } }),
+);
+
+function policyStatements(): Array<{ Action: string | string[]; Resource: unknown }> {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (
+        p as {
+          Properties: {
+            PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+          };
+        }
+      ).Properties.PolicyDocument.Statement,
+  );
+}
+
+describe('BlueGreenCutover', () => {
+  it('names the state machine after the service and derives its timeout from the timings', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'bluegreen-orders-api',
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+    });
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const definition = JSON.stringify(sm);
+    // 2 x health (120) + bake (300) + longest drain (3600) + slack (900)
+    expect(definition).toContain('\\"TimeoutSeconds\\":5040');
+  });
+
+  it('gives every task its own timeout', () => {
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const join = (sm as { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } } }).Properties
+      .DefinitionString['Fn::Join'][1];
+    const text = join.map((part) => (typeof part === 'string' ? part : 'x')).join('');
+    const states = JSON.parse(text).States as Record<string, { Type: string; TimeoutSeconds?: number }>;
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThanOrEqual(12);
+    for (const [name, state] of tasks)
+      expect([name, state.TimeoutSeconds]).toEqual([name, expect.any(Number)]);
+  });
+
+  it('runs every step on Node.js 22 with tracing', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(fns).length).toBe(14);
+    for (const fn of Object.values(fns)) {
+      expect(fn).toMatchObject({ Properties: { Runtime: 'nodejs22.x', TracingConfig: { Mode: 'Active' } } });
+    }
+  });
+
+  it('grants router writes only on the configured listener', () => {
+    const writes = policyStatements().filter((s) =>
+      [s.Action].flat().includes('elasticloadbalancing:ModifyListener'),
+    );
+    expect(writes.length).toBe(5);
+    for (const statement of writes) expect(statement.Resource).toBe(LISTENER);
+  });
+
+  it('grants the deploy hook invoke on that function only, and alarms by ARN', () => {
+    const invokes = policyStatements().filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    // The state machine invokes its own step functions (by GetAtt); the only other target is the hook.
+    const external = invokes.flatMap((s) => [s.Resource].flat()).filter((r) => typeof r === 'string');
+    expect(external).toEqual([HOOK]);
+    const alarms = policyStatements().filter((s) => [s.Action].flat().includes('cloudwatch:DescribeAlarms'));
+    expect(alarms.length).toBe(2);
+    for (const s of alarms) expect(JSON.stringify(s.Resource)).toContain(':alarm:orders-api-5xx');
+  });
+
+  it('never grants a write action on "*"', () => {
+    for (const statement of policyStatements()) {
+      if (statement.Resource !== '*') continue;
+      for (const action of [statement.Action].flat()) {
+        // Describe* of ELB, X-Ray and the log-delivery calls of state machine logging have no resource-level permissions.
+        expect(action).toMatch(
+          /^(elasticloadbalancing:Describe|xray:|cloudwatch:PutMetricData$|logs:(Create|Get|Update|Delete|List|Put|Describe)\w*(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)$)/,
+        );
+      }
+    }
+  });
+
+  it('rolls back stopped or timed-out executions through an EventBridge rule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.states'],
+        detail: Match.objectLike({ status: ['ABORTED', 'TIMED_OUT'] }),
+      }),
+    });
+  });
+
+  it('keeps the release history on delete and alarms when a rollback fails', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'RollbackFailed',
+      Namespace: 'BlueGreenCutover',
+    });
+  });
+
+  it('leaves the deploy step out when deploy is none', () => {
+    const t = Template.fromStack(stackWith(base));
+    const [sm] = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
+    expect(JSON.stringify(sm)).not.toContain('\\"Deploy\\"');
+  });
+
+  describe('refuses wrong props, naming the prop and the value', () => {
+    it.each<[string, Partial<BlueGreenCutoverProps>, RegExp]>([
+      ['service', { service: 'Orders_API' }, /props\.service.*"Orders_API"/],
+      [
+        'listenerArn',
+        { traffic: { ...base.traffic, listenerArn: 'arn:aws:s3:::bucket' } },
+        /props\.traffic\.listenerArn.*"arn:aws:s3:::bucket"/,
+      ],
+      [
+        'blueTargetGroupArn',
+        { traffic: { ...base.traffic, blueTargetGroupArn: 'nope' } },
+        /props\.traffic\.blueTargetGroupArn.*"nope"/,
+      ],
+      [
+        'same groups',
+        { traffic: { ...base.traffic, greenTargetGroupArn: BLUE } },
+        /greenTargetGroupArn must differ/,
+      ],
+      ['bakeSeconds', { bakeSeconds: -1 }, /props\.bakeSeconds.*-1/],
+      ['pollSeconds', { pollSeconds: 0 }, /props\.pollSeconds.*0/],
+      [
+        'poll > health',
+        { pollSeconds: 200, healthTimeoutSeconds: 100 },
+        /pollSeconds \(200\) must not exceed/,
+      ],
+      ['healthTimeoutSeconds', { healthTimeoutSeconds: 1.5 }, /props\.healthTimeoutSeconds.*1\.5/],
+      ['alarms', { alarms: ['a', 'a'] }, /props\.alarms.*twice/],
+      [
+        'deploy',
+        { deploy: { type: 'lambda-hook', functionArn: 'orders-deploy' } },
+        /props\.deploy\.functionArn.*"orders-deploy"/,
+      ],
+    ])('%s', (_name, override, message) => {
+      expect(() => stackWith({ ...base, ...override })).toThrow(message);
+    });
+  });
+});

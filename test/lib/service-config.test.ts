@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BlueGreenServiceStack, ConfigError, loadServiceConfig, parseServiceConfig } from '../../lib';
+
+const valid = {
+  service: 'orders-api',
+  traffic: {
+    type: 'alb-listener',
+    listenerArn:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/0123456789abcdef/0123456789abcdef',
+    blueTargetGroupArn:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef',
+    greenTargetGroupArn:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/fedcba9876543210',
+  },
+  alarms: ['orders-api-5xx'],
+};
+
+function fieldOf(json: unknown): string {
+  try {
+    parseServiceConfig(json, 'service.json');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.field;
+    throw error;
+  }
+  return '(accepted)';
+}
+
+describe('config file', () => {
+  it('accepts the documented example with defaults left out', () => {
+    expect(parseServiceConfig(valid, 'service.json').service).toBe('orders-api');
+  });
+
+  it.each([
+    [{ ...valid, bakeSecs: 10 }, 'bakeSecs'],
+    [{ ...valid, traffic: { ...valid.traffic, weight: 1 } }, 'traffic.weight'],
+    [{ ...valid, bakeSeconds: '600' }, 'bakeSeconds'],
+    [{ ...valid, pollSeconds: 0 }, 'pollSeconds'],
+    [{ ...valid, service: undefined }, 'service'],
+    [{ service: 'x' }, 'traffic'],
+    [{ ...valid, traffic: { ...valid.traffic, type: 'nlb' } }, 'traffic.type'],
+    [{ ...valid, traffic: { ...valid.traffic, listenerArn: 'x' } }, 'traffic.listenerArn'],
+    [{ ...valid, deploy: { type: 'ecs' } }, 'deploy.type'],
+    [{ ...valid, alarms: 'orders-api-5xx' }, 'alarms'],
+  ])('rejects %j naming %s', (json, field) => {
+    expect(fieldOf(json)).toBe(field);
+  });
+
+  it('names the file and the key in the message', () => {
+    expect(() => parseServiceConfig({ ...valid, bakeSecs: 1 }, 'svc.json')).toThrow(
+      'svc.json: unknown key "bakeSecs"',
+    );
+  });
+
+  it('reports a file that is not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    writeFileSync(join(dir, 'bad.json'), '{ "service": ');
+    expect(() => loadServiceConfig(join(dir, 'bad.json'))).toThrow(/bad.json is not valid JSON/);
+  });
+
+  it('builds the stack BlueGreen-<service> with the state machine bluegreen-<service>', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new BlueGreenServiceStack(app, { config: parseServiceConfig(valid, 'service.json') });
+    expect(stack.stackName).toBe('BlueGreen-orders-api');
+    Template.fromStack(stack).hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'bluegreen-orders-api',
+    });
+  });
+});
