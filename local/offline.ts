@@ -1,0 +1,149 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { parseServiceConfig, type ServiceConfig } from '../lib/service-config';
+import { BlueGreenServiceStack } from '../lib/service-stack';
+import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from './fixture';
+import { HonestAws } from './honest-aws';
+import { type MotoServer, startMoto } from './moto';
+import { type ExecutionOutcome, type LocalExecution, LocalWorkflow, loadWorkflow } from './sfn-runner';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+const PROJECT_DIR = join(__dirname, '..');
+
+export interface OfflineOptions {
+  readonly service?: string;
+  /** Alarm names to create and configure; default `<service>-5xx`, `<service>-p99`. */
+  readonly alarms?: string[];
+  /** Configure alarms that the fixture does not create (to test AlarmNotFound). */
+  readonly extraConfiguredAlarms?: string[];
+  readonly bakeSeconds?: number;
+  readonly pollSeconds?: number;
+  readonly healthTimeoutSeconds?: number;
+  readonly targetsPerSide?: number;
+  readonly deregistrationDelaySeconds?: number;
+  /** How long freshly referenced targets report `initial`. */
+  readonly initialMs?: number;
+  /** Receives every handler log line; default: dropped. */
+  readonly onLog?: (functionName: string, line: string) => void;
+}
+
+/**
+ * Everything a workflow scenario needs, offline: a moto server behind the honest proxy, a realistic
+ * ALB fixture, the app synthesized from a config file naming that fixture, and the synthesized state
+ * machine running with its tasks bound to the bundled handlers.
+ */
+export class OfflineEnvironment {
+  private constructor(
+    readonly moto: MotoServer,
+    readonly aws: HonestAws,
+    readonly fixture: AlbFixture,
+    readonly config: ServiceConfig,
+    readonly workflow: LocalWorkflow,
+    readonly cdkOut: string,
+  ) {}
+
+  static async start(opts: OfflineOptions = {}): Promise<OfflineEnvironment> {
+    const service = opts.service ?? 'orders-api';
+    const moto = await startMoto();
+    let aws: HonestAws | undefined;
+    try {
+      const fixture = await buildAlbFixture(moto.endpoint, {
+        service,
+        ...(opts.alarms ? { alarms: opts.alarms } : {}),
+        targetsPerSide: opts.targetsPerSide ?? 2,
+        deregistrationDelaySeconds: opts.deregistrationDelaySeconds ?? 0,
+      });
+      // Started after the fixture, so the live side counts as long referenced (healthy), as in a real account.
+      aws = await HonestAws.start({ motoEndpoint: moto.endpoint, initialMs: opts.initialMs ?? 1500 });
+      const config = parseServiceConfig(
+        {
+          service,
+          traffic: {
+            type: 'alb-listener',
+            listenerArn: fixture.listenerArn,
+            blueTargetGroupArn: fixture.blueTargetGroupArn,
+            greenTargetGroupArn: fixture.greenTargetGroupArn,
+          },
+          alarms: [...fixture.alarmNames, ...(opts.extraConfiguredAlarms ?? [])],
+          bakeSeconds: opts.bakeSeconds ?? 3,
+          pollSeconds: opts.pollSeconds ?? 1,
+          healthTimeoutSeconds: opts.healthTimeoutSeconds ?? 20,
+        },
+        'offline config',
+      );
+      const cdkOut = synthesize(config);
+      const wf = loadWorkflow(cdkOut, `BlueGreen-${service}`, { region: REGION, account: ACCOUNT });
+      const workflow = new LocalWorkflow(wf, {
+        awsEndpoint: aws.endpoint,
+        region: REGION,
+        onLog: opts.onLog ?? (() => {}),
+      });
+      await workflow.deployResources();
+      return new OfflineEnvironment(moto, aws, fixture, config, workflow, cdkOut);
+    } catch (error) {
+      await aws?.stop();
+      await moto.stop();
+      throw error;
+    }
+  }
+
+  start(input: unknown, name?: string): LocalExecution {
+    return this.workflow.start(input, name ? { name } : {});
+  }
+
+  async run(
+    input: unknown,
+    name?: string,
+  ): Promise<{ execution: LocalExecution; outcome: ExecutionOutcome }> {
+    const execution = this.start(input, name);
+    const outcome = await execution.result;
+    await execution.statusEvents;
+    return { execution, outcome };
+  }
+
+  /** The listener's forward weights by color (null: the group is not in the forward action). */
+  async weights(): Promise<{ blue: number | null; green: number | null }> {
+    const weights = await describeForward(this.moto.endpoint, this.fixture.listenerArn);
+    return {
+      blue: weights[this.fixture.blueTargetGroupArn] ?? null,
+      green: weights[this.fixture.greenTargetGroupArn] ?? null,
+    };
+  }
+
+  async setAlarm(
+    name: string,
+    state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA',
+    reason = 'set by the test',
+  ): Promise<void> {
+    await setAlarmState(this.moto.endpoint, name, state, reason);
+  }
+
+  targetGroupOf(color: 'blue' | 'green'): string {
+    return color === 'blue' ? this.fixture.blueTargetGroupArn : this.fixture.greenTargetGroupArn;
+  }
+
+  /** Makes every target of a side report `state` (a test override that wins over moto). */
+  setSideHealth(color: 'blue' | 'green', state: 'healthy' | 'unhealthy'): void {
+    const ids = color === 'blue' ? this.fixture.blueTargetIds : this.fixture.greenTargetIds;
+    for (const id of ids) this.aws.setTargetHealth(this.targetGroupOf(color), id, state);
+  }
+
+  async close(): Promise<void> {
+    await this.workflow.close();
+    await this.aws.stop();
+    await this.moto.stop();
+  }
+}
+
+/** Synthesizes the app for one config into a fresh cloud assembly, as `cdk synth -c config=...` would. */
+export function synthesize(config: ServiceConfig): string {
+  const base = join(PROJECT_DIR, '.cache');
+  mkdirSync(base, { recursive: true });
+  const outdir = mkdtempSync(join(base, 'cdk.out-'));
+  const app = new App({ outdir });
+  new BlueGreenServiceStack(app, { config, env: { account: ACCOUNT, region: REGION } });
+  app.synth();
+  return outdir;
+}

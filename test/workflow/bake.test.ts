@@ -1,0 +1,88 @@
+import { OfflineEnvironment } from '../../local/offline';
+import { expectNoUnhealthyWrites, failure, output, waitFor } from './support';
+
+let env: OfflineEnvironment;
+
+beforeAll(async () => {
+  env = await OfflineEnvironment.start({
+    service: 'bake-paths',
+    bakeSeconds: 6,
+    healthTimeoutSeconds: 10,
+    initialMs: 1000,
+  });
+  // A first release so that there is a known-good side to return to.
+  output((await env.run({ action: 'cutover', version: 'v1' })).outcome);
+}, 180_000);
+
+afterAll(async () => {
+  await env?.close();
+});
+
+afterEach(() => expectNoUnhealthyWrites(env));
+
+/** Starts a cutover and resolves once its switch is visible on the listener. */
+async function cutoverUntilSwitched(version: string) {
+  const before = await env.weights();
+  const target = before.blue === 100 ? 'green' : 'blue';
+  const execution = env.start({ action: 'cutover', version });
+  await waitFor(async () => (await env.weights())[target] === 100);
+  return { execution, target, previous: target === 'blue' ? 'green' : 'blue' } as const;
+}
+
+describe('workflow: the bake', () => {
+  it('rolls back by itself when an alarm fires during the bake, within about a second', async () => {
+    const { execution, previous } = await cutoverUntilSwitched('v2-alarm');
+    const alarm = env.fixture.alarmNames[0]!;
+    const firedAt = Date.now();
+    await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed');
+    try {
+      const { error, cause } = failure(await execution.result);
+      expect(error).toBe('RolledBack');
+      expect(cause).toMatchObject({ alarm, live: previous, version: 'v2-alarm' });
+      const restored = env.aws.routerWrites.find(
+        (w) => w.at >= firedAt && w.weights[env.targetGroupOf(previous)] === 100,
+      );
+      expect(restored).toBeDefined();
+      expect(await env.weights()).toMatchObject({ [previous]: 100 });
+    } finally {
+      await env.setAlarm(alarm, 'OK');
+    }
+  });
+
+  it('rolls back when the new side goes unhealthy during the bake', async () => {
+    const { execution, target, previous } = await cutoverUntilSwitched('v3-sick');
+    env.aws.setTargetHealth(
+      env.targetGroupOf(target),
+      (target === 'blue' ? env.fixture.blueTargetIds : env.fixture.greenTargetIds)[0]!,
+      'unhealthy',
+    );
+    try {
+      const { error, cause } = failure(await execution.result);
+      expect(error).toBe('RolledBack');
+      expect(cause.message).toMatch(new RegExp(`${target} went unhealthy`));
+      expect(cause.live).toBe(previous);
+      expect(await env.weights()).toMatchObject({ [previous]: 100, [target]: 0 });
+    } finally {
+      env.aws.clearTargetHealth(env.targetGroupOf(target));
+    }
+  });
+
+  it('refuses a rollback after a failed release: that side is no longer known good', async () => {
+    const { error } = failure((await env.run({ action: 'rollback' })).outcome);
+    expect(error).toBe('NothingToRollBack');
+  });
+
+  it('a rollback started during the bake joins the cutover: it succeeds, the cutover fails RolledBack', async () => {
+    const { execution, previous } = await cutoverUntilSwitched('v4');
+    const { outcome } = await env.run({ action: 'rollback', reason: 'looks wrong' });
+    expect(output(outcome)).toMatchObject({
+      action: 'rollback',
+      live: previous,
+      joined: execution.executionArn,
+    });
+    const { error, cause } = failure(await execution.result);
+    expect(error).toBe('RolledBack');
+    expect(cause.message).toMatch(/rollback requested/);
+    expect(await env.weights()).toMatchObject({ [previous]: 100 });
+  });
+});
