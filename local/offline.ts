@@ -142,7 +142,10 @@ export function synthesize(config: ServiceConfig): string {
   const base = join(PROJECT_DIR, '.cache');
   mkdirSync(base, { recursive: true });
   const outdir = mkdtempSync(join(base, 'cdk.out-'));
-  const app = new App({ outdir });
+  // The built-in CloudFormation validation costs ~3 s a synth; the CDK assertion tests keep it on.
+  const app = new App({ outdir, builtinCloudFormationValidation: false } as ConstructorParameters<
+    typeof App
+  >[0]);
   new BlueGreenServiceStack(app, { config, env: { account: ACCOUNT, region: REGION } });
   app.synth();
   return outdir;
