@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emitReleaseEvent } from '../shared/aws/events';
 import { loadRuntimeConfig } from '../shared/config';
-import { type ErrorName, PRE_SWITCH_ERRORS, parseTaskFailure } from '../shared/errors';
+import { type ErrorName, isContractError, parseTaskFailure } from '../shared/errors';
 import { currentLive } from '../shared/live';
 import { failureOutcome, type Outcome } from '../shared/outcome';
 import { elbClient, eventsClient, leaseStore, log, releaseHistory } from '../shared/runtime';
@@ -23,8 +23,10 @@ export async function handler(event: unknown): Promise<{ outcome: Outcome }> {
   const { state, execution } = eventSchema.parse(event);
   const config = loadRuntimeConfig();
   const { error, payload } = parseTaskFailure(state.failure);
-  const known = (PRE_SWITCH_ERRORS as readonly string[]).includes(error);
-  const name: ErrorName = known ? (error as ErrorName) : 'CutoverFailed';
+  // Errors of the contract keep their name (also RollbackFailed from a joined rollback); anything
+  // else (a crash, a timeout, an SDK error) is CutoverFailed, naming the step.
+  const known = isContractError(error);
+  const name: ErrorName = known ? error : 'CutoverFailed';
   const message = known ? payload.message : `step ${state.failedStep} failed: ${payload.message}`;
 
   if (state.lease && !state.lease.joined) await leaseStore(config).release(execution.arn);

@@ -23,19 +23,6 @@ export const ERROR_NAMES = [
 
 export type ErrorName = (typeof ERROR_NAMES)[number];
 
-/** Errors that end an execution before traffic moved (the Abort path). */
-export const PRE_SWITCH_ERRORS: readonly ErrorName[] = [
-  'InvalidInput',
-  'CutoverInProgress',
-  'RouterStateUnknown',
-  'DeployFailed',
-  'IdleNotHealthy',
-  'AlarmNotFound',
-  'AlarmFiring',
-  'CutoverFailed',
-  'NothingToRollBack',
-];
-
 export interface ErrorDetails {
   /** The input or config field at fault. */
   readonly field?: string;

@@ -85,4 +85,15 @@ describe('workflow: the bake', () => {
     expect(cause.message).toMatch(/rollback requested/);
     expect(await env.weights()).toMatchObject({ [previous]: 100 });
   });
+
+  it('stopping a cutover after its switch rolls it back and releases the lease', async () => {
+    const { execution, previous, target } = await cutoverUntilSwitched('v5-stopped');
+    await execution.stop();
+    expect(execution.status).toBe('ABORTED');
+    expect(await env.weights()).toMatchObject({ [previous]: 100, [target]: 0 });
+    // The lease is free again: the next release runs at once instead of waiting for the lease to expire.
+    expect(output((await env.run({ action: 'cutover', version: 'v6' })).outcome)).toMatchObject({
+      live: target,
+    });
+  });
 });
