@@ -321,7 +321,7 @@ export class BlueGreenCutover extends Construct {
       allow(['gate', 'watch'], ['cloudwatch:DescribeAlarms'], alarmArns);
     }
     // PutMetricData has no resource-level permissions; the namespace condition narrows it instead.
-    for (const step of ['rollback'] as StepName[]) {
+    for (const step of ['rollback', 'on-execution-ended'] as StepName[]) {
       fns[step].fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],

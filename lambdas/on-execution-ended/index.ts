@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { emitReleaseEvent } from '../shared/aws/events';
+import { countRollbackFailed } from '../shared/aws/metrics';
 import { SWITCHED_PHASES } from '../shared/aws/store';
 import { loadRuntimeConfig } from '../shared/config';
 import { restoreTraffic } from '../shared/restore';
-import { elbClient, eventsClient, leaseStore, log, releaseHistory } from '../shared/runtime';
+import {
+  cloudWatchClient,
+  elbClient,
+  eventsClient,
+  leaseStore,
+  log,
+  releaseHistory,
+} from '../shared/runtime';
 
 const eventSchema = z.object({
   detail: z.object({
@@ -38,6 +46,8 @@ export async function handler(event: unknown): Promise<{ action: string }> {
       );
     }
     await store.release(lease.owner);
+    if (!restored.restored)
+      await countRollbackFailed(cloudWatchClient(), config.metricNamespace, config.service);
     await emitReleaseEvent(
       eventsClient(),
       config.eventBusName,

@@ -1,5 +1,5 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { emitReleaseEvent } from '../shared/aws/events';
+import { countRollbackFailed } from '../shared/aws/metrics';
 import { loadRuntimeConfig } from '../shared/config';
 import { parseTaskFailure } from '../shared/errors';
 import { currentLive } from '../shared/live';
@@ -14,8 +14,6 @@ import {
   releaseHistory,
 } from '../shared/runtime';
 import { epochSeconds, parseState, requireRoles } from '../shared/state';
-
-export const ROLLBACK_FAILED_METRIC = 'RollbackFailed';
 
 /**
  * Rollback: after the switch, something went wrong (an alarm, the new side's health, a rollback
@@ -85,19 +83,7 @@ export async function handler(event: unknown): Promise<{ outcome: Outcome }> {
       error: 'RollbackFailed',
     });
   if (fenced) await store.release(owner);
-  await cloudWatchClient().send(
-    new PutMetricDataCommand({
-      Namespace: config.metricNamespace,
-      MetricData: [
-        {
-          MetricName: ROLLBACK_FAILED_METRIC,
-          Dimensions: [{ Name: 'Service', Value: config.service }],
-          Value: 1,
-          Unit: 'Count',
-        },
-      ],
-    }),
-  );
+  await countRollbackFailed(cloudWatchClient(), config.metricNamespace, config.service);
   const cause = {
     message,
     ...(watch?.alarm ? { alarm: watch.alarm } : {}),

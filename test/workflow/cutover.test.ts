@@ -109,6 +109,12 @@ describe('workflow: releases', () => {
     expect(await env.weights()).toEqual({ blue: 100, green: 0 });
   });
 
+  it('plans a rollback dry run without moving traffic', async () => {
+    const out = output((await env.run({ action: 'rollback', dryRun: true })).outcome);
+    expect(out).toMatchObject({ action: 'rollback', live: 'blue', dryRun: true, version: 'v2' });
+    expect(await env.weights()).toEqual({ blue: 100, green: 0 });
+  });
+
   it('rolls back from the console to the previous known-good side', async () => {
     const out = output((await env.run({ action: 'rollback', reason: 'p99 after release' })).outcome);
     expect(out).toMatchObject({ action: 'rollback', live: 'green', previous: 'blue', version: 'v2' });
