@@ -557,22 +557,24 @@ export class HonestAws {
     return rewritten === xml ? up : withBody(up, rewritten);
   }
 
+  /** The same request, aimed at moto. */
+  private upstreamOptions(req: http.IncomingMessage, headers: http.OutgoingHttpHeaders): http.RequestOptions {
+    return {
+      protocol: this.moto.protocol,
+      hostname: this.moto.hostname,
+      port: this.moto.port,
+      method: req.method,
+      path: req.url,
+      headers,
+      agent: this.agent,
+    };
+  }
+
   private pipe(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const upstream = http.request(
-      {
-        protocol: this.moto.protocol,
-        hostname: this.moto.hostname,
-        port: this.moto.port,
-        method: req.method,
-        path: req.url,
-        headers: forwardHeaders(req.headers),
-        agent: this.agent,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.headers));
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request(this.upstreamOptions(req, forwardHeaders(req.headers)), (up) => {
+      res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.headers));
+      up.pipe(res);
+    });
     upstream.on('error', (error) => this.fail(res, error));
     req.pipe(upstream);
   }
@@ -581,24 +583,13 @@ export class HonestAws {
     return new Promise((resolve, reject) => {
       const headers = forwardHeaders(req.headers);
       if (headers['transfer-encoding'] === undefined) headers['content-length'] = String(body.length);
-      const upstream = http.request(
-        {
-          protocol: this.moto.protocol,
-          hostname: this.moto.hostname,
-          port: this.moto.port,
-          method: req.method,
-          path: req.url,
-          headers,
-          agent: this.agent,
-        },
-        (up) => {
-          readBody(up).then(
-            (data) =>
-              resolve({ status: up.statusCode ?? 502, headers: responseHeaders(up.headers), body: data }),
-            reject,
-          );
-        },
-      );
+      const upstream = http.request(this.upstreamOptions(req, headers), (up) => {
+        readBody(up).then(
+          (data) =>
+            resolve({ status: up.statusCode ?? 502, headers: responseHeaders(up.headers), body: data }),
+          reject,
+        );
+      });
       upstream.on('error', reject);
       upstream.end(body);
     });
