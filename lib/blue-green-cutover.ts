@@ -290,18 +290,15 @@ export class BlueGreenCutover extends Construct {
       ['DescribeListeners', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'],
     );
     allow(['watch'], ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
-    describeElb(
-      ['watch', 'rollback', 'on-execution-ended', 'abort'],
-      ['DescribeListeners', 'DescribeTargetHealth'],
-    );
+    describeElb(['watch', 'rollback', 'on-execution-ended'], ['DescribeListeners', 'DescribeTargetHealth']);
+    // Abort reads the listener only to name the live side in the cause.
+    describeElb(['abort'], ['DescribeListeners']);
     allow(
       ['finalize', 'abort', 'rollback', 'on-execution-ended'],
       ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       [table],
     );
-    allow(['rollback', 'on-execution-ended'], ['dynamodb:GetItem'], [table]);
-    allow(['await-rollback'], ['dynamodb:GetItem'], [table]);
-    allow(['on-execution-ended'], ['dynamodb:GetItem'], [table]);
+    allow(['await-rollback', 'on-execution-ended'], ['dynamodb:GetItem'], [table]);
     const defaultBus = Stack.of(this).formatArn({
       service: 'events',
       resource: 'event-bus',

@@ -10,6 +10,7 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type ApiCall, describeCall } from './api-calls';
 
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
@@ -61,6 +62,25 @@ export interface RouterWrite {
   readonly accepted: boolean;
   readonly violation?: string;
 }
+
+/** An AWS error the proxy answers instead of forwarding a matching request to moto. */
+export interface Fault {
+  /** SigV4 signing name: `elasticloadbalancing`, `dynamodb`, `monitoring`, `events`, `lambda`. */
+  readonly service: string;
+  readonly operation: string;
+  /** Only requests from this caller (the user agent's app id); default: anyone. */
+  readonly caller?: string;
+  /** AWS's error code, e.g. `AccessDeniedException`. */
+  readonly code: string;
+  readonly message?: string;
+  /** HTTP status; default 400. */
+  readonly status?: number;
+  /** How many requests fail; default: until removed. */
+  readonly times?: number;
+}
+
+/** A stand-in for a Lambda function: receives the decoded event, returns the result (or throws). */
+export type EmulatedFunction = (event: unknown) => unknown;
 
 export interface HonestAwsOptions {
   readonly motoEndpoint: string;
@@ -119,6 +139,8 @@ export class HonestAws {
   readonly endpoint: string;
   readonly routerWrites: RouterWrite[] = [];
   readonly violations: string[] = [];
+  /** Every signed AWS API request that reached the proxy, in arrival order. */
+  readonly calls: ApiCall[] = [];
 
   private initialMs: number;
   private readonly moto: URL;
@@ -132,6 +154,8 @@ export class HonestAws {
   private readonly targetSeenAt = new Map<string, number>();
   private readonly settledRegions = new Map<string, Promise<void>>();
   private readonly writeListeners = new Set<(w: RouterWrite) => void>();
+  private readonly functions = new Map<string, EmulatedFunction>();
+  private readonly faults = new Map<Fault, { left: number }>();
 
   private constructor(
     private readonly server: http.Server,
@@ -205,6 +229,21 @@ export class HonestAws {
       for (const key of this.targetSeenAt.keys())
         if (key.startsWith(`${arn}|`)) this.targetSeenAt.set(key, 0);
     }
+  }
+
+  /**
+   * Answers Lambda `Invoke` of `functionArn` (by ARN or name, any qualifier) with `handler`, as the
+   * Lambda service would: the handler's result as the payload, a thrown error as an `Unhandled`
+   * function error. moto cannot run functions without Docker; this stands in for a user's function.
+   */
+  emulateFunction(functionArn: string, handler: EmulatedFunction): void {
+    this.functions.set(functionArn.split(':').slice(0, 7).join(':'), handler);
+  }
+
+  /** Makes matching requests fail with an AWS error until the returned function is called. */
+  injectFault(fault: Fault): () => void {
+    this.faults.set(fault, { left: fault.times ?? Number.POSITIVE_INFINITY });
+    return () => this.faults.delete(fault);
   }
 
   onRouterWrite(listener: (w: RouterWrite) => void): () => void {
@@ -369,11 +408,23 @@ export class HonestAws {
   // ---- proxy ---------------------------------------------------------------------------------------
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (credentialScope(req)?.service !== 'elasticloadbalancing') {
-      this.pipe(req, res);
+    const body = await readBody(req);
+    const call = describeCall(req, body);
+    if (call) this.calls.push(call);
+    const fault = call ? this.takeFault(call) : undefined;
+    if (fault) {
+      this.send(res, faultResponse(fault, req));
       return;
     }
-    const body = await readBody(req);
+    const emulated = call ? this.emulatedFunction(call) : undefined;
+    if (emulated) {
+      this.send(res, await invokeEmulated(emulated, body));
+      return;
+    }
+    if (call?.service !== 'elasticloadbalancing') {
+      this.send(res, await this.forward(req, body));
+      return;
+    }
     const params = new URLSearchParams(new URL(req.url ?? '/', 'http://proxy').search);
     for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
     const action = params.get('Action') ?? '';
@@ -383,7 +434,7 @@ export class HonestAws {
       return;
     }
 
-    await this.settleRegion(credentialScope(req)?.region ?? 'us-east-1');
+    await this.settleRegion(call.region || 'us-east-1');
     switch (action) {
       case 'DescribeTargetHealth':
         this.send(res, await this.describeTargetHealth(req, body, params));
@@ -399,6 +450,28 @@ export class HonestAws {
         this.send(res, this.reshape(action, up));
       }
     }
+  }
+
+  private takeFault(call: ApiCall): Fault | undefined {
+    for (const [fault, count] of this.faults) {
+      if (fault.service !== call.service || fault.operation !== call.operation) continue;
+      if (fault.caller !== undefined && fault.caller !== call.caller) continue;
+      count.left -= 1;
+      if (count.left <= 0) this.faults.delete(fault);
+      return fault;
+    }
+    return undefined;
+  }
+
+  private emulatedFunction(call: ApiCall): EmulatedFunction | undefined {
+    if (call.service !== 'lambda' || call.operation !== 'Invoke') return undefined;
+    const ref = String(call.params.FunctionName ?? '');
+    for (const [arn, handler] of this.functions) {
+      const name = arn.split(':')[6];
+      const unqualified = ref.startsWith('arn:') ? ref.split(':').slice(0, 7).join(':') : ref.split(':')[0];
+      if (unqualified === arn || unqualified === name) return handler;
+    }
+    return undefined;
   }
 
   private async describeTargetHealth(
@@ -570,15 +643,6 @@ export class HonestAws {
     };
   }
 
-  private pipe(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const upstream = http.request(this.upstreamOptions(req, forwardHeaders(req.headers)), (up) => {
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up.headers));
-      up.pipe(res);
-    });
-    upstream.on('error', (error) => this.fail(res, error));
-    req.pipe(upstream);
-  }
-
   private forward(req: http.IncomingMessage, body: Buffer): Promise<UpstreamResponse> {
     return new Promise((resolve, reject) => {
       const headers = forwardHeaders(req.headers);
@@ -613,6 +677,53 @@ export class HonestAws {
 
 // ---- helpers -----------------------------------------------------------------------------------------
 
+/** The error as the request's protocol carries it: JSON with `__type`, or Query's XML. */
+function faultResponse(fault: Fault, req: http.IncomingMessage): UpstreamResponse {
+  const message = fault.message ?? `injected ${fault.code}`;
+  const status = fault.status ?? 400;
+  if (req.headers['x-amz-target'] || fault.service === 'lambda') {
+    const body = Buffer.from(JSON.stringify({ __type: fault.code, message }), 'utf8');
+    return {
+      status,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-errortype': fault.code,
+        'x-amzn-requestid': randomUUID(),
+        'content-length': String(body.length),
+      },
+      body,
+    };
+  }
+  const error = elbError(fault.code, message);
+  return { ...error, status };
+}
+
+async function invokeEmulated(fn: EmulatedFunction, body: Buffer): Promise<UpstreamResponse> {
+  const requestId = randomUUID();
+  const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
+  let payload: string;
+  let functionError: Record<string, string> = {};
+  try {
+    const event: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
+    payload = JSON.stringify((await fn(event)) ?? null);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    payload = JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] });
+    functionError = { 'x-amz-function-error': 'Unhandled' };
+  }
+  const data = Buffer.from(payload, 'utf8');
+  return {
+    status: 200,
+    headers: {
+      ...headers,
+      ...functionError,
+      'x-amz-executed-version': '$LATEST',
+      'content-length': String(data.length),
+    },
+    body: data,
+  };
+}
+
 function elbError(code: string, message: string): UpstreamResponse {
   const requestId = randomUUID();
   const body = Buffer.from(
@@ -638,17 +749,6 @@ function regionOf(arn: string): string {
 
 function listenerOfRule(ruleArn: string): string {
   return ruleArn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '');
-}
-
-function credentialScope(req: http.IncomingMessage): { region: string; service: string } | undefined {
-  const auth = req.headers.authorization ?? '';
-  let credential = /Credential=([^,\s]+)/.exec(auth)?.[1];
-  if (!credential && req.url?.includes('X-Amz-Credential')) {
-    credential = new URL(req.url, 'http://proxy').searchParams.get('X-Amz-Credential') ?? undefined;
-  }
-  const parts = credential?.split('/');
-  if (!parts || parts.length < 5) return undefined;
-  return { region: parts[2] ?? '', service: parts[3] ?? '' };
 }
 
 function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {

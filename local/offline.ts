@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import type { DeployHookEvent } from '../lambdas/deploy';
 import { parseServiceConfig, type ServiceConfig } from '../lib/service-config';
 import { BlueGreenServiceStack } from '../lib/service-stack';
 import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from './fixture';
@@ -25,6 +26,11 @@ export interface OfflineOptions {
   readonly deregistrationDelaySeconds?: number;
   /** How long freshly referenced targets report `initial`. */
   readonly initialMs?: number;
+  /**
+   * Configures `deploy: lambda-hook` with a function the proxy answers by calling this (moto cannot
+   * run Lambda functions without Docker). It receives the hook event; what it returns is the answer.
+   */
+  readonly deployHook?: (event: DeployHookEvent) => unknown;
   /** Receives every handler log line; default: dropped. */
   readonly onLog?: (functionName: string, line: string) => void;
 }
@@ -70,9 +76,14 @@ export class OfflineEnvironment {
           bakeSeconds: opts.bakeSeconds ?? 3,
           pollSeconds: opts.pollSeconds ?? 1,
           healthTimeoutSeconds: opts.healthTimeoutSeconds ?? 20,
+          ...(opts.deployHook
+            ? { deploy: { type: 'lambda-hook', functionArn: deployHookArn(service) } }
+            : {}),
         },
         'offline config',
       );
+      const hook = opts.deployHook;
+      if (hook) aws.emulateFunction(deployHookArn(service), (event) => hook(event as DeployHookEvent));
       const cdkOut = synthesize(config);
       const wf = loadWorkflow(cdkOut, `BlueGreen-${service}`, { region: REGION, account: ACCOUNT });
       const workflow = new LocalWorkflow(wf, {
@@ -135,6 +146,11 @@ export class OfflineEnvironment {
     await this.aws.stop();
     await this.moto.stop();
   }
+}
+
+/** The ARN of the emulated deploy hook of `service` (see `OfflineOptions.deployHook`). */
+export function deployHookArn(service: string): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${service}-deploy`;
 }
 
 /** Synthesizes the app for one config into a fresh cloud assembly, as `cdk synth -c config=...` would. */

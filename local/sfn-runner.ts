@@ -75,6 +75,22 @@ export interface SynthesizedFunction {
   environment: Record<string, string>;
   /** Absolute path of the bundled code in cdk.out; undefined for inline code or container images. */
   assetDir?: string;
+  /** The function's execution role: its statements (inline and AWS::IAM::Policy), tokens resolved. */
+  role: SynthesizedRole;
+}
+
+export interface PolicyStatement {
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface SynthesizedRole {
+  arn: string;
+  statements: PolicyStatement[];
+  /** Managed policies are named, not expanded (their text is not in the template). */
+  managedPolicyArns: string[];
 }
 
 export interface SynthesizedTable {
@@ -110,6 +126,8 @@ export interface SynthesizedStateMachine {
   name: string;
   arn: string;
   roleArn: string;
+  /** The state machine's role (what it may invoke). */
+  role: SynthesizedRole;
   type: string;
   /** The ASL exactly as synthesized, tokens resolved. */
   definition: JsonObject;
@@ -718,7 +736,7 @@ export function loadWorkflow(
 
   const assetPaths = readAssetPaths(artifact.assetsFile);
   const functions = byType('AWS::Lambda::Function').map(([id, r]) =>
-    loadFunction(resolver, id, r, artifact.dir, assetPaths),
+    loadFunction(resolver, id, r, artifact.dir, assetPaths, (role) => loadRole(resolver, role)),
   );
   const tables = [...byType('AWS::DynamoDB::Table'), ...byType('AWS::DynamoDB::GlobalTable')].map(([id, r]) =>
     loadTable(resolver, id, r),
@@ -787,6 +805,7 @@ function loadStateMachine(resolver: TemplateResolver, id: string, res: CfnResour
     name: resolver.physicalName(id),
     arn: resolver.arn(id),
     roleArn: props.RoleArn === undefined ? '' : resolver.resolveString(props.RoleArn, `${id}.RoleArn`),
+    role: loadRole(resolver, props.RoleArn ?? null),
     type:
       props.StateMachineType === undefined
         ? 'STANDARD'
@@ -821,6 +840,7 @@ function loadFunction(
   res: CfnResource,
   assemblyDir: string,
   assetPaths: Map<string, string>,
+  roleOf: (role: Json) => SynthesizedRole,
 ): SynthesizedFunction {
   const props = res.Properties ?? {};
   const environment: Record<string, string> = {};
@@ -853,7 +873,55 @@ function loadFunction(
       props.MemorySize === undefined ? 128 : Number(resolver.resolve(props.MemorySize, `${id}.MemorySize`)),
     environment,
     assetDir: assetDir && existsSync(assetDir) && statSync(assetDir).isDirectory() ? assetDir : undefined,
+    role: roleOf(props.Role ?? null),
   };
+}
+
+/**
+ * The statements that apply to a role: the role's inline policies and every AWS::IAM::Policy of the
+ * template that names the role. `role` is the function's `Role` property (usually a GetAtt).
+ */
+function loadRole(resolver: TemplateResolver, role: Json): SynthesizedRole {
+  const logicalId =
+    isObject(role) && Array.isArray(role['Fn::GetAtt']) ? String(role['Fn::GetAtt'][0]) : undefined;
+  const arn = role === null ? '' : resolver.resolveString(role, 'Role');
+  const statements: PolicyStatement[] = [];
+  const managedPolicyArns: string[] = [];
+  const addDocument = (doc: Json, where: string) => {
+    const resolved = resolver.resolve(doc, where);
+    const list = isObject(resolved) ? resolved.Statement : undefined;
+    for (const st of Array.isArray(list) ? list : isObject(list) ? [list] : []) {
+      if (!isObject(st)) continue;
+      const strings = (v: Json | undefined) =>
+        (v === undefined ? [] : Array.isArray(v) ? v : [v]).map(String);
+      statements.push({
+        Effect: st.Effect === 'Deny' ? 'Deny' : 'Allow',
+        Action: strings(st.Action),
+        Resource: strings(st.Resource),
+        ...(isObject(st.Condition) ? { Condition: st.Condition as PolicyStatement['Condition'] } : {}),
+      });
+    }
+  };
+  const roleResource = logicalId ? resolver.template.Resources[logicalId] : undefined;
+  if (logicalId && roleResource?.Type === 'AWS::IAM::Role') {
+    const props = roleResource.Properties ?? {};
+    const inline = Array.isArray(props.Policies) ? props.Policies : [];
+    inline.forEach((p, i) => {
+      if (isObject(p)) addDocument(p.PolicyDocument ?? null, `${logicalId}.Policies.${i}`);
+    });
+    const managed = Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : [];
+    managed.forEach((m, i) => {
+      managedPolicyArns.push(resolver.resolveString(m, `${logicalId}.ManagedPolicyArns.${i}`));
+    });
+    for (const [id, res] of Object.entries(resolver.template.Resources)) {
+      if (res.Type !== 'AWS::IAM::Policy' || !resolver.exists(id)) continue;
+      const roles = res.Properties?.Roles;
+      const names = Array.isArray(roles) ? roles : [];
+      if (names.some((r) => isObject(r) && r.Ref === logicalId))
+        addDocument(res.Properties?.PolicyDocument ?? null, `${id}.PolicyDocument`);
+    }
+  }
+  return { arn, statements, managedPolicyArns };
 }
 
 function loadTable(resolver: TemplateResolver, id: string, res: CfnResource): SynthesizedTable {
@@ -2074,6 +2142,15 @@ export function adaptDefinitionForLibrary(definition: JsonObject): {
 
 const validatedDefinitions = new Set<string>();
 
+/**
+ * The app id a function's SDK requests carry in their user agent. The SDK caps it at 50 characters;
+ * longer function names keep their start and get a hash of the whole name.
+ */
+export function callerId(fn: Pick<SynthesizedFunction, 'name'>): string {
+  if (fn.name.length <= 50) return fn.name;
+  return `${fn.name.slice(0, 41)}-${createHash('sha256').update(fn.name).digest('hex').slice(0, 8)}`;
+}
+
 export class LocalWorkflow implements WorkflowRuntime {
   readonly machine: StateMachine;
   readonly taskStates = new Map<string, { resource: string }>();
@@ -2176,6 +2253,8 @@ export class LocalWorkflow implements WorkflowRuntime {
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+        // Tags every SDK request with the function that sent it (`app/<id>` in the user agent).
+        AWS_SDK_UA_APP_ID: callerId(fn),
         LAMBDA_TASK_ROOT: fn.assetDir ?? '',
         LAMBDA_RUNTIME_DIR: '/var/runtime',
         _HANDLER: fn.handler,
