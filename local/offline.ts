@@ -31,6 +31,8 @@ export interface OfflineOptions {
    * run Lambda functions without Docker). It receives the hook event; what it returns is the answer.
    */
   readonly deployHook?: (event: DeployHookEvent) => unknown;
+  /** Runs the handlers' clocks this many times faster (see LocalWorkflowOptions.clockRate). */
+  readonly clockRate?: number;
   /** Receives every handler log line; default: dropped. */
   readonly onLog?: (functionName: string, line: string) => void;
 }
@@ -90,6 +92,7 @@ export class OfflineEnvironment {
         awsEndpoint: aws.endpoint,
         region: REGION,
         onLog: opts.onLog ?? (() => {}),
+        ...(opts.clockRate ? { clockRate: opts.clockRate } : {}),
       });
       await workflow.deployResources();
       return new OfflineEnvironment(moto, aws, fixture, config, workflow, cdkOut);

@@ -269,6 +269,18 @@ export interface LocalWorkflowOptions {
   retryIntervalOverridesMs?: Record<string, number | number[]>;
   /** Receives every line a handler writes; defaults to stderr prefixed with the function name. */
   onLog?: (functionName: string, line: string) => void;
+  /**
+   * Runs the handlers' clocks this many times faster than real time (Date, setTimeout, setInterval
+   * and the Lambda timeout), so that long bakes can be measured in a short run. Default 1. The state
+   * machine itself keeps real time; only the functions' view of time changes.
+   */
+  clockRate?: number;
+}
+
+/** A clock that runs `rate` times faster than real time, starting from `epoch` (real ms). */
+interface VirtualClock {
+  readonly rate: number;
+  readonly epoch: number;
 }
 
 /** An error StartExecution would return (ExecutionAlreadyExists, InvalidName, ...). */
@@ -1189,6 +1201,27 @@ console.error = (...a) => write('ERROR', a);
 console.debug = (...a) => write('DEBUG', a);
 console.trace = (...a) => write('TRACE', a);
 
+const clock = workerData.clock;
+const toVirtual = (realMs) => (clock ? clock.epoch + (realMs - clock.epoch) * clock.rate : realMs);
+if (clock) {
+  const RealDate = Date;
+  const realNow = RealDate.now.bind(RealDate);
+  class VirtualDate extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) super(toVirtual(realNow()));
+      else super(...args);
+    }
+    static now() {
+      return toVirtual(realNow());
+    }
+  }
+  globalThis.Date = VirtualDate;
+  for (const name of ['setTimeout', 'setInterval']) {
+    const real = globalThis[name];
+    globalThis[name] = (fn, ms, ...rest) => real(fn, Math.max(0, Number(ms) || 0) / clock.rate, ...rest);
+  }
+}
+
 if (workerData.hideNodeVersionWarning) {
   const emit = process.emitWarning;
   process.emitWarning = function (warning, ...rest) {
@@ -1305,7 +1338,7 @@ loadHandler().then(
 parentPort.on('message', (msg) => {
   if (!msg || msg.type !== 'invoke') return;
   current = { requestId: msg.context.awsRequestId };
-  const deadline = msg.deadline;
+  const deadline = toVirtual(msg.deadline);
   const context = Object.assign({}, msg.context, {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
@@ -1362,6 +1395,7 @@ class Sandbox {
     readonly fn: SynthesizedFunction,
     env: Record<string, string>,
     onLog: (line: string) => void,
+    private readonly clock?: VirtualClock,
   ) {
     if (!fn.assetDir) throw new Error(`function ${fn.name} has no code directory in cdk.out`);
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
@@ -1379,6 +1413,7 @@ class Sandbox {
         taskRoot: fn.assetDir,
         // The function runs on nodejs22.x in AWS, where the SDK has nothing to warn about.
         hideNodeVersionWarning: nodeMajor < 22 && /^nodejs(2[2-9]|[3-9]\d)/.test(fn.runtime),
+        clock,
       },
     });
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
@@ -1443,7 +1478,7 @@ class Sandbox {
     eventJson: string,
     context: Record<string, string>,
   ): Promise<{ ok: true; payload: string } | { ok: false; error: LambdaErrorPayload }> {
-    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    const timeoutMs = (this.fn.timeoutSeconds * 1000) / (this.clock?.rate ?? 1);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // Lambda tears the execution environment down after a timeout; the next invoke is a cold start.
@@ -1493,6 +1528,7 @@ class FunctionPool {
     readonly fn: SynthesizedFunction,
     private readonly env: Record<string, string>,
     private readonly onLog: (functionName: string, line: string) => void,
+    private readonly clock?: VirtualClock,
   ) {}
 
   async invoke(eventJson: string, requestId: string, invokedArn: string): Promise<InvokeResult> {
@@ -1520,7 +1556,7 @@ class FunctionPool {
     let sandbox = this.sandboxes.filter((s) => !s.busy && !s.dead).sort((a, b) => b.lastUsed - a.lastUsed)[0];
     const cold = sandbox === undefined;
     if (!sandbox) {
-      sandbox = new Sandbox(this.fn, this.env, (line) => this.onLog(this.fn.name, line));
+      sandbox = new Sandbox(this.fn, this.env, (line) => this.onLog(this.fn.name, line), this.clock);
       this.sandboxes.push(sandbox);
     }
     sandbox.busy = true;
@@ -2163,12 +2199,15 @@ export class LocalWorkflow implements WorkflowRuntime {
   private readonly executions = new Map<string, Execution>();
   private readonly pendingDeliveries = new Set<Promise<unknown>>();
   private closed = false;
+  private readonly clockEpoch = Date.now();
 
   constructor(
     readonly wf: SynthesizedWorkflow,
     opts: LocalWorkflowOptions,
   ) {
     this.opts = opts;
+    if (opts.clockRate !== undefined && !(opts.clockRate > 0 && Number.isFinite(opts.clockRate)))
+      throw new Error(`clockRate must be a positive number, got ${opts.clockRate}`);
     this.region = opts.region ?? wf.region;
     this.functionsByName = new Map(wf.functions.map((f) => [f.name, f]));
     const adapted = adaptDefinitionForLibrary(wf.stateMachine.definition);
@@ -2265,7 +2304,8 @@ export class LocalWorkflow implements WorkflowRuntime {
       };
       const onLog =
         this.opts.onLog ?? ((name: string, line: string) => process.stderr.write(`[${name}] ${line}\n`));
-      pool = new FunctionPool(fn, env, onLog);
+      const rate = this.opts.clockRate ?? 1;
+      pool = new FunctionPool(fn, env, onLog, rate === 1 ? undefined : { rate, epoch: this.clockEpoch });
       this.pools.set(fn.name, pool);
     }
     return pool;
