@@ -1,0 +1,156 @@
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambdas/await-rollback';
+import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
+import { RollbackFailed } from '../../../lambdas/shared/errors';
+import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
+import type { WorkflowState } from '../../../lambdas/shared/state';
+import {
+  EXECUTION_ARN,
+  leaseItem,
+  onFakeClock,
+  rejected,
+  releaseItem,
+  rollbackState,
+  stepEvent,
+  useConfig,
+} from './support';
+
+const NOW = new Date('2026-11-27T12:25:00.000Z');
+const CUTOVER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-0';
+const CUTOVER_RELEASE = 'release#2026-11-27T12:00:00.000Z#release-0';
+const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
+const RECORD_KEY = { pk: 'service#orders-api', sk: CUTOVER_RELEASE };
+
+const ddb = mockClient(DynamoDBDocumentClient);
+useConfig();
+
+/** The joined cutover's release record (blue -> green) with the given outcome. */
+function cutoverRecord(
+  outcome: ReleaseRecord['outcome'],
+  extra: Partial<ReleaseRecord> = {},
+): Record<string, unknown> {
+  return releaseItem({
+    key: CUTOVER_RELEASE,
+    kind: 'cutover',
+    executionArn: CUTOVER_ARN,
+    version: 'v2',
+    from: 'blue',
+    to: 'green',
+    schemaChange: 'none',
+    outcome,
+    startedAt: '2026-11-27T12:00:00.000Z',
+    switchedAt: '2026-11-27T12:20:00.000Z',
+    ...extra,
+  });
+}
+
+/** A console rollback that joined the baking cutover in AcquireLease. */
+function joinedRollback(): WorkflowState {
+  const { roles: _roles, ...state } = rollbackState({
+    request: { action: 'rollback', dryRun: false, force: false, reason: 'p99 latency' },
+    lease: {
+      owner: CUTOVER_ARN,
+      expiresAt: 1_900_000_000,
+      joined: { executionArn: CUTOVER_ARN, releaseKey: CUTOVER_RELEASE },
+    },
+  });
+  return state;
+}
+
+describe('await-rollback handler', () => {
+  beforeEach(() => {
+    ddb.reset();
+    ddb
+      .on(GetCommand, { Key: LEASE_KEY })
+      .resolves({ Item: leaseItem({ owner: CUTOVER_ARN, phase: 'baking', releaseKey: CUTOVER_RELEASE }) });
+    jest.useFakeTimers({ now: NOW });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('waits until the joined cutover has put traffic back, then succeeds with the rollback output', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand, { Key: RECORD_KEY })
+      .resolvesOnce({ Item: cutoverRecord('in-progress') })
+      .resolvesOnce({ Item: cutoverRecord('in-progress') })
+      .resolves({ Item: cutoverRecord('rolled-back', { rolledBackAt: '2026-11-27T12:25:01.000Z' }) });
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joinedRollback())));
+
+    // Assess
+    expect(state.joinVerdict).toBe('done');
+    expect(state.result).toMatchObject({
+      action: 'rollback',
+      live: 'blue',
+      previous: 'green',
+      joined: CUTOVER_ARN,
+      reason: 'p99 latency',
+    });
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: RECORD_KEY, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand, { Key: RECORD_KEY })).toHaveLength(3);
+  });
+
+  it('fails with RollbackFailed when the joined cutover could not restore traffic', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand, { Key: RECORD_KEY })
+      .resolves({ Item: cutoverRecord('rollback-failed', { reason: 'blue is not fully healthy' }) });
+
+    // Act
+    const error = await rejected(onFakeClock(handler(stepEvent(joinedRollback()))));
+
+    // Assess
+    expect(error).toBeInstanceOf(RollbackFailed);
+    expect(error.name).toBe('RollbackFailed');
+    expect(error.details.message).toContain(CUTOVER_ARN);
+    expect(error.details.message).toContain('blue is not fully healthy');
+    expect(error.details.message).toContain('an operator must restore blue by hand');
+  });
+
+  it('goes round for an ordinary rollback when the cutover finished before it saw the request', async () => {
+    // Prepare
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: cutoverRecord('succeeded') });
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joinedRollback())));
+
+    // Assess
+    expect(state.joinVerdict).toBe('retry');
+    expect(state.lease).toBeUndefined();
+    expect(state.execution.arn).toBe(EXECUTION_ARN);
+  });
+
+  it('goes round for an ordinary rollback when the joined cutover left no record and released its lease', async () => {
+    // Prepare
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({});
+    ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joinedRollback())));
+
+    // Assess
+    expect(state.joinVerdict).toBe('retry');
+    expect(state.lease).toBeUndefined();
+  });
+
+  it('hands back to the state machine within its budget while the cutover is still rolling back', async () => {
+    // Prepare
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: cutoverRecord('in-progress') });
+    const joined = joinedRollback();
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joined)));
+
+    // Assess
+    expect(state.joinVerdict).toBe('waiting');
+    expect(state.lease).toEqual(joined.lease);
+    expect(ddb.commandCalls(GetCommand, { Key: RECORD_KEY }).length).toBeGreaterThan(1);
+    expect(Date.now() - NOW.getTime()).toBeLessThanOrEqual(POLL_BUDGET_MS);
+  });
+});

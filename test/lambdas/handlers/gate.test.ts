@@ -1,0 +1,237 @@
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambdas/gate';
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../../lambdas/shared/errors';
+import {
+  BLUE_TG,
+  cutoverState,
+  GREEN_TG,
+  ROLES,
+  rejected,
+  rollbackState,
+  stepEvent,
+  targetHealth,
+  useConfig,
+} from './support';
+
+const ERRORS_ALARM = 'orders-api-5xx';
+const LATENCY_ALARM = 'orders-api-p99';
+
+// bakeSeconds 60: an alarm whose window is longer cannot fire during the bake.
+useConfig({ alarms: [ERRORS_ALARM, LATENCY_ALARM] });
+
+const cw = mockClient(CloudWatchClient);
+const elb = mockClient(ElasticLoadBalancingV2Client);
+const doc = mockClient(DynamoDBDocumentClient);
+
+/** A metric alarm as DescribeAlarms returns it: 10-second periods, 3 of them (a 30 s window). */
+function alarm(name: string, extra: Partial<MetricAlarm> = {}): MetricAlarm {
+  return { AlarmName: name, StateValue: 'OK', Period: 10, EvaluationPeriods: 3, ...extra };
+}
+
+function alarmsAre(...alarms: MetricAlarm[]): void {
+  cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: alarms });
+}
+
+function healthyTargets(group: string, count: number): void {
+  const states = Array.from({ length: count }, () => 'healthy' as const);
+  elb.on(DescribeTargetHealthCommand, { TargetGroupArn: group }).resolves(targetHealth(...states));
+}
+
+const dryRun = (roles = ROLES) =>
+  cutoverState({
+    request: { action: 'cutover', version: 'v2', dryRun: true, schemaChange: 'expand' },
+    roles,
+  });
+
+beforeEach(() => {
+  cw.reset();
+  elb.reset();
+  doc.reset();
+  alarmsAre(alarm(ERRORS_ALARM), alarm(LATENCY_ALARM));
+  healthyTargets(BLUE_TG, 2);
+  healthyTargets(GREEN_TG, 2);
+});
+
+describe('Gate before a cutover', () => {
+  it('lets the cutover through when every alarm is OK and the idle side matches the live side', async () => {
+    // Act
+    const state = await handler(stepEvent(cutoverState()));
+
+    // Assess
+    expect(state.gate).toEqual({
+      warnings: [],
+      alarms: [
+        { name: ERRORS_ALARM, state: 'OK' },
+        { name: LATENCY_ALARM, state: 'OK' },
+      ],
+    });
+    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+      AlarmNames: [ERRORS_ALARM, LATENCY_ALARM],
+      AlarmTypes: ['MetricAlarm'],
+    });
+  });
+
+  it('refuses with AlarmNotFound, naming an alarm that DescribeAlarms did not return', async () => {
+    // Prepare
+    alarmsAre(alarm(ERRORS_ALARM));
+
+    // Act
+    const error = await rejected(handler(stepEvent(cutoverState())));
+
+    // Assess
+    expect(error).toBeInstanceOf(AlarmNotFound);
+    expect(error.name).toBe('AlarmNotFound');
+    expect(error.details).toMatchObject({ alarm: LATENCY_ALARM, field: 'alarms' });
+    expect(error.details.message).toContain(`alarm "${LATENCY_ALARM}" does not exist`);
+  });
+
+  it('refuses with AlarmFiring, naming the alarm in ALARM and its reason', async () => {
+    // Prepare
+    alarmsAre(
+      alarm(ERRORS_ALARM),
+      alarm(LATENCY_ALARM, { StateValue: 'ALARM', StateReason: 'Threshold Crossed: 3 datapoints > 1.5' }),
+    );
+
+    // Act
+    const error = await rejected(handler(stepEvent(cutoverState())));
+
+    // Assess
+    expect(error).toBeInstanceOf(AlarmFiring);
+    expect(error.details.alarm).toBe(LATENCY_ALARM);
+    expect(error.details.message).toBe(
+      `alarm "${LATENCY_ALARM}" is in ALARM before the switch: Threshold Crossed: 3 datapoints > 1.5`,
+    );
+  });
+
+  it('lets INSUFFICIENT_DATA through and reports it as a warning', async () => {
+    // Prepare
+    alarmsAre(alarm(ERRORS_ALARM), alarm(LATENCY_ALARM, { StateValue: 'INSUFFICIENT_DATA' }));
+
+    // Act
+    const state = await handler(stepEvent(cutoverState()));
+
+    // Assess
+    expect(state.gate?.warnings).toEqual([
+      `alarm "${LATENCY_ALARM}" has INSUFFICIENT_DATA: it cannot fire until its metric has data`,
+    ]);
+    expect(state.gate?.alarms).toContainEqual({ name: LATENCY_ALARM, state: 'INSUFFICIENT_DATA' });
+  });
+
+  it('refuses with CutoverFailed an alarm whose evaluation window is longer than the bake', async () => {
+    // Prepare: 60 s x 2 periods = 120 s of data, the bake lasts 60 s
+    alarmsAre(alarm(ERRORS_ALARM), alarm(LATENCY_ALARM, { Period: 60, EvaluationPeriods: 2 }));
+
+    // Act
+    const error = await rejected(handler(stepEvent(cutoverState())));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details).toMatchObject({ alarm: LATENCY_ALARM, field: 'bakeSeconds' });
+    expect(error.details.message).toContain('needs 120 s of data (period x evaluation periods)');
+    expect(error.details.message).toContain('longer than bakeSeconds (60 s)');
+  });
+
+  it('refuses with CutoverFailed an idle side with fewer healthy targets than the live side', async () => {
+    // Prepare
+    healthyTargets(BLUE_TG, 3);
+
+    // Act
+    const error = await rejected(handler(stepEvent(cutoverState())));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details.message).toBe(
+      'capacity parity: green has 2 healthy targets, blue has 3; scale green up before the switch',
+    );
+  });
+
+  it('lets an idle side with more healthy targets than the live side through', async () => {
+    // Prepare
+    healthyTargets(GREEN_TG, 4);
+
+    // Act
+    const state = await handler(stepEvent(cutoverState()));
+
+    // Assess
+    expect(state.gate?.warnings).toEqual([]);
+  });
+});
+
+describe('Gate before a rollback', () => {
+  it('reports an alarm in ALARM without blocking: one rolls back because alarms fire', async () => {
+    // Prepare
+    alarmsAre(alarm(ERRORS_ALARM, { StateValue: 'ALARM' }), alarm(LATENCY_ALARM));
+
+    // Act
+    const state = await handler(stepEvent(rollbackState()));
+
+    // Assess
+    expect(state.gate?.warnings).toEqual([`alarm "${ERRORS_ALARM}" is in ALARM`]);
+    expect(state.gate?.alarms).toContainEqual({ name: ERRORS_ALARM, state: 'ALARM' });
+  });
+});
+
+describe('Gate for a dry run', () => {
+  it('returns the plan of what a real run would change, and writes nothing', async () => {
+    // Act
+    const state = await handler(stepEvent(dryRun()));
+
+    // Assess
+    expect(state.gate?.plan).toMatchObject({
+      action: 'cutover',
+      live: 'blue',
+      target: 'green',
+      version: 'v2',
+      schemaChange: 'expand',
+      idleHealthChecked: true,
+      idleHealth: 'green: 2 of 2 targets healthy',
+      weightsBefore: { blue: 100, green: 0 },
+      weightsAfter: { blue: 0, green: 100 },
+    });
+    expect(state.gate?.plan?.steps).toContain('switch the listener: blue 100 -> 0, green 0 -> 100');
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(doc).not.toHaveReceivedAnyCommand();
+  });
+
+  it('says an idle side that is not attached is not health-checked yet, and writes nothing', async () => {
+    // Prepare: targets of an unreferenced group report unused
+    elb
+      .on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
+      .resolves(targetHealth('unused', 'unused'));
+
+    // Act
+    const state = await handler(stepEvent(dryRun({ ...ROLES, idleAttached: false })));
+
+    // Assess
+    expect(state.gate?.plan).toMatchObject({
+      idleHealthChecked: false,
+      idleHealth: 'green is not in the forward action yet, so the ALB does not health-check it',
+      weightsBefore: { blue: 100, green: null },
+    });
+    expect(state.gate?.plan?.steps).toContainEqual(
+      expect.stringMatching(/^add green to the listener's forward action at weight 0/),
+    );
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(doc).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports a parity problem as a warning instead of refusing', async () => {
+    // Prepare
+    healthyTargets(BLUE_TG, 3);
+
+    // Act
+    const state = await handler(stepEvent(dryRun()));
+
+    // Assess
+    expect(state.gate?.warnings).toContainEqual(expect.stringMatching(/^capacity parity: green has 2/));
+    expect(state.gate?.plan).toBeDefined();
+  });
+});
