@@ -3,6 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/errors';
 import type { StepName } from './step-functions';
 import { STEPS } from './step-functions';
 
@@ -16,16 +17,7 @@ export interface WorkflowProps {
 const SWITCH_PRE_WRITE_ERRORS = ['IdleNotHealthy', 'RouterStateUnknown', 'CutoverFailed'];
 
 /** SDK errors worth another try, as the handler rethrows them (errorType is the SDK error's name). */
-const TRANSIENT_ERRORS = [
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-];
+const TRANSIENT_ERRORS = [...TRANSIENT_ERROR_NAMES];
 
 const EXECUTION = {
   arn: sfn.JsonPath.executionId,

@@ -1,4 +1,4 @@
-import { SWITCHED_PHASES } from '../shared/aws/store';
+import { type LeasePhase, SWITCHED_PHASES } from '../shared/aws/store';
 import { loadRuntimeConfig } from '../shared/config';
 import { CutoverInProgress } from '../shared/errors';
 import { leaseStore, log } from '../shared/runtime';
@@ -61,11 +61,26 @@ export async function handler(event: unknown): Promise<WorkflowState> {
   }
   const what =
     holder.action === 'cutover' ? `cutover${holder.version ? ` of "${holder.version}"` : ''}` : 'rollback';
-  const hint =
-    request.action === 'rollback' && holder.action === 'cutover'
-      ? ' it has not moved traffic yet, so there is nothing to roll back in it: stop that execution to abort it, or wait for it'
-      : ' wait for it to finish, or stop it (stopping a cutover after its switch rolls it back)';
+  const hint = leaseHint(request.action, request.dryRun, holder.action, holder.phase);
   throw new CutoverInProgress(
     `another execution holds the lease of this service: ${what} ${holder.owner} (phase ${holder.phase}, since ${holder.acquiredAt});${hint}`,
   );
+}
+
+/** What the refused execution should do next, given what the holder is doing. */
+function leaseHint(
+  action: 'cutover' | 'rollback',
+  dryRun: boolean,
+  holderAction: 'cutover' | 'rollback',
+  phase: LeasePhase,
+): string {
+  if (action !== 'rollback' || holderAction !== 'cutover')
+    return ' wait for it to finish, or stop it (stopping a cutover after its switch rolls it back)';
+  if (phase === 'rolling-back' || phase === 'finishing')
+    return ` it is already ${phase === 'rolling-back' ? 'rolling back' : 'finishing'}: wait for it, then start the rollback again if traffic is not where you want it`;
+  if (SWITCHED_PHASES.includes(phase))
+    return dryRun
+      ? ' it has moved traffic; a rollback without dryRun would ask it to roll back'
+      : ' it moved traffic but did not take the rollback request (it is just finishing); start the rollback again';
+  return ' it has not moved traffic yet, so there is nothing to roll back in it: stop that execution to abort it, or wait for it';
 }

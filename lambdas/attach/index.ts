@@ -12,7 +12,8 @@ import { epochSeconds, parseState, requireRoles, type WorkflowState } from '../s
 export async function handler(event: unknown): Promise<WorkflowState> {
   const state = parseState(event, 'Attach');
   const roles = requireRoles(state, 'Attach');
-  if (roles.idleAttached) return state;
+  // A dry run changes nothing, not even the weight-0 attach (its plan says so instead).
+  if (roles.idleAttached || state.request.dryRun) return state;
   const config = loadRuntimeConfig();
   const elb = elbClient();
   if (!(await leaseStore(config).fence(state.execution.arn, 'acquired', epochSeconds()))) {

@@ -37,7 +37,9 @@ export async function handler(
           action: 'rollback',
           live: record.from,
           previous: record.to,
-          ...(record.version ? { version: record.version } : {}),
+          // As for any rollback: the version now live (the cutover's own version is in `undid`).
+          ...(record.previousVersion ? { version: record.previousVersion } : {}),
+          ...(record.version ? { undid: record.version } : {}),
           joined: joined.executionArn,
           ...(state.request.reason ? { reason: state.request.reason } : {}),
         },

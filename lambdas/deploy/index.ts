@@ -1,7 +1,7 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { loadRuntimeConfig } from '../shared/config';
-import { DeployFailed } from '../shared/errors';
+import { DeployFailed, isTransient } from '../shared/errors';
 import { lambdaClient, log, POLL_BUDGET_MS, sleep } from '../shared/runtime';
 import { parseState, requireRoles, type WorkflowState } from '../shared/state';
 
@@ -48,12 +48,7 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       executionId: state.execution.arn,
       attempt,
     };
-    const out = await lambdaClient().send(
-      new InvokeCommand({
-        FunctionName: functionArn,
-        Payload: new TextEncoder().encode(JSON.stringify(hookEvent)),
-      }),
-    );
+    const out = await invokeHook(functionArn, hookEvent);
     const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
     if (out.FunctionError) {
       throw new DeployFailed(
@@ -92,6 +87,8 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       );
     }
     if (next > budgetEnd) {
+      // Hand back at the end of the budget, not at once: the state machine calls again right away.
+      await sleep(budgetEnd - Date.now());
       return {
         ...state,
         deploy: {
@@ -103,6 +100,36 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       };
     }
     await sleep(next - Date.now());
+  }
+}
+
+/**
+ * How long one call of the hook may take. The hook starts the deploy and answers; it is called again
+ * for progress. Bounded so that a poll plus one call stays inside this function's own timeout.
+ */
+export const HOOK_ANSWER_MS = 20_000;
+
+async function invokeHook(functionArn: string, hookEvent: DeployHookEvent): Promise<InvokeCommandOutput> {
+  try {
+    return await lambdaClient().send(
+      new InvokeCommand({
+        FunctionName: functionArn,
+        Payload: new TextEncoder().encode(JSON.stringify(hookEvent)),
+      }),
+      { abortSignal: AbortSignal.timeout(HOOK_ANSWER_MS) },
+    );
+  } catch (error) {
+    // Throttling is retried by the state machine; the hook is idempotent per executionId.
+    if (isTransient(error)) throw error;
+    const e = error instanceof Error ? error : new Error(String(error));
+    if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+      throw new DeployFailed(
+        `deploy hook ${functionArn} did not answer within ${HOOK_ANSWER_MS / 1000} s on attempt ${hookEvent.attempt}; a hook must start the deploy, answer IN_PROGRESS at once, and report progress when called again`,
+      );
+    }
+    throw new DeployFailed(
+      `deploy hook ${functionArn} could not be invoked (${e.name}: ${e.message}); check that it exists and that this workflow may invoke it`,
+    );
   }
 }
 

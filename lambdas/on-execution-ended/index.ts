@@ -3,7 +3,7 @@ import { emitReleaseEvent } from '../shared/aws/events';
 import { countRollbackFailed } from '../shared/aws/metrics';
 import { SWITCHED_PHASES } from '../shared/aws/store';
 import { loadRuntimeConfig } from '../shared/config';
-import { restoreTraffic } from '../shared/restore';
+import { restoreOrExplain } from '../shared/restore';
 import {
   cloudWatchClient,
   elbClient,
@@ -36,7 +36,7 @@ export async function handler(event: unknown): Promise<{ action: string }> {
   const reason = `execution ${detail.status === 'TIMED_OUT' ? 'timed out' : 'was stopped'}`;
   const moved = SWITCHED_PHASES.includes(lease.phase) || lease.phase === 'rolling-back';
   if (moved && lease.previous) {
-    const restored = await restoreTraffic(elbClient(), config, lease.previous);
+    const restored = await restoreOrExplain(elbClient(), config, lease.previous);
     if (lease.releaseKey) {
       await history.update(
         lease.releaseKey,

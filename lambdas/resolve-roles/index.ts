@@ -42,6 +42,8 @@ export async function handler(event: unknown): Promise<WorkflowState> {
   const warnings: string[] = [];
   let idleVersion: string | undefined;
   let undoes: string | undefined;
+  // What the live side runs now, so a rollback that joins this cutover can say what it went back to.
+  const liveVersion = records.find((r) => r.to === live && r.outcome === 'succeeded')?.version;
 
   if (request.action === 'rollback') {
     const plan = planRollback(records, live, request.force);
@@ -69,7 +71,7 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       kind: request.action,
       executionArn: state.execution.arn,
       ...(request.action === 'cutover'
-        ? { version: request.version }
+        ? { version: request.version, ...(liveVersion ? { previousVersion: liveVersion } : {}) }
         : idleVersion
           ? { version: idleVersion }
           : {}),
@@ -82,7 +84,18 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       ...(undoes ? { undoes } : {}),
     });
     // The lease names the record, so whoever cleans up after a stopped execution can close it.
-    await leaseStore(config).fence(state.execution.arn, 'acquired', epochSeconds(), { releaseKey: key });
+    if (
+      !(await leaseStore(config).fence(state.execution.arn, 'acquired', epochSeconds(), { releaseKey: key }))
+    ) {
+      await history.update(key, {
+        outcome: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: 'CutoverFailed',
+      });
+      throw new CutoverFailed(
+        'this execution no longer holds the lease (it expired and another execution took it); nothing was changed',
+      );
+    }
   }
 
   return {

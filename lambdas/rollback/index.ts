@@ -4,7 +4,7 @@ import { loadRuntimeConfig } from '../shared/config';
 import { parseTaskFailure } from '../shared/errors';
 import { currentLive } from '../shared/live';
 import { failureOutcome, type Outcome } from '../shared/outcome';
-import { restoreTraffic } from '../shared/restore';
+import { restoreOrExplain } from '../shared/restore';
 import {
   cloudWatchClient,
   elbClient,
@@ -37,12 +37,16 @@ export async function handler(event: unknown): Promise<{ outcome: Outcome }> {
 
   const store = leaseStore(config);
   const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
+  // Without the lease it must not write; a retry after an earlier attempt restored traffic and gave
+  // the lease up finds the router already back, which is success.
   const restored = fenced
-    ? await restoreTraffic(elb, config, roles.live)
-    : {
-        restored: false as const,
-        why: 'this execution no longer holds the lease, so it must not write the listener',
-      };
+    ? await restoreOrExplain(elb, config, roles.live)
+    : (await currentLive(elb, config)) === roles.live
+      ? { restored: true as const, at: new Date().toISOString(), alreadyThere: true }
+      : {
+          restored: false as const,
+          why: 'this execution no longer holds the lease, so it must not write the listener',
+        };
   const history = releaseHistory(config);
   const finishedAt = new Date().toISOString();
 
@@ -55,7 +59,7 @@ export async function handler(event: unknown): Promise<{ outcome: Outcome }> {
         reason,
       });
     }
-    await store.release(owner);
+    if (fenced) await store.release(owner);
     log('warn', 'rolled back', { reason, live: roles.live });
     const cause = {
       message: `${reason}; traffic is back on ${roles.live}`,

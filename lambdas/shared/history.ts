@@ -34,7 +34,11 @@ export function planRollback(records: readonly ReleaseRecord[], live: Color, for
   const warnings: string[] = [];
   const spoiled = records
     .slice(0, index)
-    .find((r) => r.to === target && r.outcome !== 'succeeded' && r.outcome !== 'in-progress');
+    // Only a release puts new code on a side; a rollback that failed left the code there as it was.
+    .find(
+      (r) =>
+        r.kind === 'cutover' && r.to === target && r.outcome !== 'succeeded' && r.outcome !== 'in-progress',
+    );
   if (spoiled) {
     if (!force) {
       throw new NothingToRollBack(
@@ -60,9 +64,8 @@ export function lastLeft(records: readonly ReleaseRecord[], color: Color): Date 
   let latest: number | undefined;
   for (const r of records) {
     const times: Array<string | undefined> = [];
-    if (r.from === color && r.switchedAt && (r.outcome === 'succeeded' || r.outcome === 'rolled-back')) {
-      times.push(r.switchedAt);
-    }
+    // Whatever happened after it (also a failed rollback), traffic left `from` at the switch.
+    if (r.from === color && r.switchedAt) times.push(r.switchedAt);
     if (r.to === color && r.rolledBackAt) times.push(r.rolledBackAt);
     for (const t of times) {
       const ms = t ? Date.parse(t) : Number.NaN;

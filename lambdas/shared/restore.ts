@@ -37,3 +37,21 @@ export async function restoreTraffic(
   await writeForward(elb, listener, weightsFor(config, previous));
   return { restored: true, at: new Date().toISOString(), alreadyThere: false };
 }
+
+/**
+ * restoreTraffic for the callers that must report rather than throw (Rollback, the cleanup of a
+ * stopped execution): an AWS error reading or writing the listener becomes a failed restore, so the
+ * failure is recorded, counted and explained instead of ending in a bare crash.
+ */
+export async function restoreOrExplain(
+  elb: ElasticLoadBalancingV2Client,
+  config: RuntimeConfig,
+  previous: Color,
+): Promise<RestoreResult> {
+  try {
+    return await restoreTraffic(elb, config, previous);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return { restored: false, why: `the listener could not be read or written (${e.name}: ${e.message})` };
+  }
+}

@@ -5,7 +5,7 @@ import {
   writeForward,
 } from '../shared/aws/elb';
 import { loadRuntimeConfig } from '../shared/config';
-import { CutoverFailed, IdleNotHealthy, RouterStateUnknown } from '../shared/errors';
+import { CutoverFailed, IdleNotHealthy, isRefusal, isTransient, RouterStateUnknown } from '../shared/errors';
 import { readRouter, summarizeHealth, weightsFor } from '../shared/router';
 import { elbClient, leaseStore, log, releaseHistory } from '../shared/runtime';
 import { epochSeconds, parseState, requireRoles, type WorkflowState } from '../shared/state';
@@ -59,12 +59,25 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     }
   }
 
-  try {
-    const at = new Date().toISOString();
-    if (router.live !== roles.idle) {
+  const at = new Date().toISOString();
+  if (router.live !== roles.idle) {
+    try {
       await writeForward(elb, listener, weightsFor(config, roles.idle));
-      log('info', 'switched traffic', { from: roles.live, to: roles.idle });
+    } catch (error) {
+      // Throttling: the state machine retries this step, which reads the router again first.
+      if (isTransient(error)) throw error;
+      // A refusal (4xx) moved nothing: fail before the switch, traffic untouched.
+      if (isRefusal(error)) {
+        throw new CutoverFailed(
+          `the listener refused the switch (${(error as Error).name}: ${(error as Error).message}); traffic was not moved`,
+        );
+      }
+      // Anything else (a lost connection) may or may not have landed: roll back to be sure.
+      throw new SwitchIncomplete(`the router write may not have landed: ${String(error)}`);
     }
+    log('info', 'switched traffic', { from: roles.live, to: roles.idle });
+  }
+  try {
     const drainSeconds = await deregistrationDelaySeconds(elb, roles.liveTargetGroupArn);
     if (roles.releaseKey) await releaseHistory(config).update(roles.releaseKey, { switchedAt: at });
     const phase = state.request.action === 'cutover' ? 'baking' : 'draining';

@@ -29,7 +29,12 @@ export async function handler(event: unknown): Promise<WorkflowState> {
         `${roles.idle} was not fully healthy within ${config.healthTimeoutSeconds} s (healthTimeoutSeconds): ${health.summary}`,
       );
     }
-    if (next > budgetEnd) return result;
+    if (next > budgetEnd) {
+      // Hand back only at the end of the budget: returning at once would make the state machine
+      // call again at once, a tight loop whenever pollSeconds is longer than the budget.
+      await sleep(budgetEnd - Date.now());
+      return result;
+    }
     await sleep(next - Date.now());
   }
 }

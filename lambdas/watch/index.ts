@@ -21,8 +21,9 @@ interface Problem {
 /**
  * Bake and Drain. Bake: every second, the alarms, the new side's target health and the lease (for a
  * rollback request); at the first problem it flips the router back itself, in this invocation, so
- * the time from ALARM to restored traffic is one poll plus one write. Drain: waits out the old
- * side's longest request (its deregistration delay), still honouring a rollback request.
+ * the time from ALARM to restored traffic is one poll plus one write. Drain: waits until the old
+ * side's longest request (its deregistration delay, counted from the switch) has ended, still
+ * honouring a rollback request; a bake at least that long leaves nothing to drain.
  */
 export async function handler(event: unknown): Promise<WorkflowState> {
   const state = parseState(event, 'Watch');
@@ -39,7 +40,8 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     ? Date.parse(state.watch!.until)
     : phase === 'bake'
       ? Date.parse(state.switched.at) + config.bakeSeconds * 1000
-      : Date.now() + state.switched.drainSeconds * 1000;
+      : // No new request reached the old side after the switch: its last one ends by switch + delay.
+        Date.parse(state.switched.at) + state.switched.drainSeconds * 1000;
   const budgetEnd = Date.now() + POLL_BUDGET_MS;
   const watchAlarms = phase === 'bake';
   const watchRequests = state.request.action === 'cutover';

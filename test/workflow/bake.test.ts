@@ -1,4 +1,7 @@
+import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { elbv2Client } from '../../local/fixture';
 import { OfflineEnvironment } from '../../local/offline';
+import { callerId } from '../../local/sfn-runner';
 import { expectNoUnhealthyWrites, failure, output, waitFor } from './support';
 
 let env: OfflineEnvironment;
@@ -95,5 +98,73 @@ describe('workflow: the bake', () => {
     expect(output((await env.run({ action: 'cutover', version: 'v6' })).outcome)).toMatchObject({
       live: target,
     });
+  });
+
+  it('rolls back when a step fails after the switch (here the bake cannot read the alarms)', async () => {
+    const watch = env.workflow.wf.functions.find((f) => f.logicalId.startsWith('CutoverWatchFunction'));
+    const removeFault = env.aws.injectFault({
+      service: 'monitoring',
+      operation: 'DescribeAlarms',
+      caller: callerId(watch!),
+      code: 'AccessDeniedException',
+      message: 'not authorized to perform: cloudwatch:DescribeAlarms',
+    });
+    try {
+      const { execution, target, previous } = await cutoverUntilSwitched('v7-blind');
+      const { error, cause } = failure(await execution.result);
+      expect(error).toBe('RolledBack');
+      expect(cause.message).toMatch(/step Bake failed after the switch: .*not authorized/);
+      expect(cause.live).toBe(previous);
+      expect(await env.weights()).toMatchObject({ [previous]: 100, [target]: 0 });
+    } finally {
+      removeFault();
+    }
+  });
+
+  it('ends in RollbackFailed, counted, when the previous side is not healthy either', async () => {
+    const { execution, target, previous } = await cutoverUntilSwitched('v8-both-sick');
+    const alarm = env.fixture.alarmNames[0]!;
+    env.setSideHealth(previous, 'unhealthy');
+    await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed');
+    try {
+      const { error, cause } = failure(await execution.result);
+      expect(error).toBe('RollbackFailed');
+      expect(cause).toMatchObject({ alarm, live: target, previous });
+      expect(cause.message).toMatch(new RegExp(`${previous} is not fully healthy.*An operator must`));
+      // Traffic stays where it is rather than moving to a sick side.
+      expect(await env.weights()).toMatchObject({ [target]: 100, [previous]: 0 });
+      const counted = env.aws.calls.filter((c) => c.operation === 'PutMetricData');
+      expect(counted.map((c) => c.params.Namespace)).toContain('BlueGreenCutover');
+    } finally {
+      env.aws.clearTargetHealth();
+      await env.setAlarm(alarm, 'OK');
+    }
+  });
+
+  it('refuses to deploy to a side that left traffic less than its deregistration delay ago', async () => {
+    const elb = elbv2Client(env.moto.endpoint);
+    const { execution, target } = await cutoverUntilSwitched('v9-bounced');
+    await execution.stop();
+    // Requests to `target` may take up to 120 s: it left traffic a moment ago.
+    const setDelay = (seconds: number) =>
+      elb.send(
+        new ModifyTargetGroupAttributesCommand({
+          TargetGroupArn: env.targetGroupOf(target),
+          Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: String(seconds) }],
+        }),
+      );
+    await setDelay(120);
+    try {
+      const before = await env.weights();
+      const { error, cause } = failure((await env.run({ action: 'cutover', version: 'v10' })).outcome);
+      expect(error).toBe('CutoverFailed');
+      expect(cause.message).toMatch(
+        new RegExp(`${target} stopped receiving traffic \\d+ s ago .* up to 120 s`),
+      );
+      expect(cause.message).toMatch(/retry after \d{4}-\d\d-\d\dT/);
+      expect(await env.weights()).toEqual(before);
+    } finally {
+      await setDelay(0);
+    }
   });
 });

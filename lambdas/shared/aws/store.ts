@@ -42,6 +42,8 @@ export interface ReleaseRecord {
   readonly kind: 'cutover' | 'rollback';
   readonly executionArn: string;
   readonly version?: string;
+  /** Cutover records: the version `from` ran when the release started, if the history knows it. */
+  readonly previousVersion?: string;
   readonly from: Color;
   readonly to: Color;
   readonly schemaChange: SchemaChange;

@@ -290,12 +290,12 @@ describe('Bake', () => {
 });
 
 describe('Drain', () => {
-  it("waits the old side's deregistration delay, watching no alarm, then is done", async () => {
-    // Prepare: an alarm firing now no longer concerns the release
+  it('waits until the deregistration delay after the switch has passed, watching no alarm', async () => {
+    // Prepare: switched 60 s ago, requests may take 90 s; an alarm firing now no longer concerns the release
     cw.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
 
     // Act
-    const state = await onFakeClock(drain(baked(30)));
+    const state = await onFakeClock(drain(baked(90)));
 
     // Assess
     expect(state.watch).toEqual({ phase: 'drain', until: iso(NOW + 30_000), verdict: 'done' });
@@ -304,9 +304,18 @@ describe('Drain', () => {
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 
+  it('has nothing left to drain when the bake outlasted the delay', async () => {
+    // Act: switched 60 s ago, requests take at most 30 s
+    const state = await onFakeClock(drain(baked(30)));
+
+    // Assess
+    expect(state.watch).toEqual({ phase: 'drain', until: iso(NOW - 30_000), verdict: 'done' });
+    expect(Date.now()).toBe(NOW);
+  });
+
   it('keeps its end across invocations when the delay is longer than one invocation', async () => {
     // Act
-    const first = await onFakeClock(drain(baked(120)));
+    const first = await onFakeClock(drain(baked(180)));
     const second = await onFakeClock(drain(first));
     const third = await onFakeClock(drain(second));
 
@@ -328,7 +337,7 @@ describe('Drain', () => {
       });
 
     // Act
-    const state = await onFakeClock(drain(baked(30)));
+    const state = await onFakeClock(drain(baked(90)));
 
     // Assess
     expect(state.watch).toEqual({
