@@ -1,9 +1,10 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -221,6 +222,21 @@ export class BlueGreenCutover extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       comment: `Blue-green release of ${props.service}`,
     });
+
+    const machineFindings = Validations.of(this.stateMachine.role);
+    machineFindings.acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing and CloudWatch Logs delivery of the state machine take no resource-level permissions',
+    });
+    for (const { fn } of Object.values(steps)) {
+      // LambdaInvoke grants each step's function and its versions/aliases (<arn>:*), nothing else.
+      const logicalId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
+      machineFindings.acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: `The state machine may invoke the versions and aliases of its own step function ${fn.node.path} only`,
+      });
+    }
 
     // Stopping a release after its switch means rolling it back; a timeout likewise.
     new events.Rule(this, 'StopMeansRollback', {

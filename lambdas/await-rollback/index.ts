@@ -7,7 +7,10 @@ export interface JoinedOutput {
   readonly action: 'rollback';
   readonly live: string;
   readonly previous: string;
+  /** The version now live again, when the history knows it. */
   readonly version?: string;
+  /** The version of the cutover that was rolled back. */
+  readonly undid?: string;
   readonly joined: string;
   readonly reason?: string;
 }

@@ -122,7 +122,8 @@ async function invokeHook(functionArn: string, hookEvent: DeployHookEvent): Prom
     // Throttling is retried by the state machine; the hook is idempotent per executionId.
     if (isTransient(error)) throw error;
     const e = error instanceof Error ? error : new Error(String(error));
-    if (e.name === 'AbortError' || e.name === 'TimeoutError') {
+    // The SDK reports a call ended by its abort signal as AbortError.
+    if (e.name === 'AbortError') {
       throw new DeployFailed(
         `deploy hook ${functionArn} did not answer within ${HOOK_ANSWER_MS / 1000} s on attempt ${hookEvent.attempt}; a hook must start the deploy, answer IN_PROGRESS at once, and report progress when called again`,
       );

@@ -46,6 +46,29 @@ describe('planRollback', () => {
     expect(planRollback([contract], 'green', true).target).toBe('blue');
   });
 
+  it.each(['rollback-failed', 'failed'] as const)(
+    'still trusts the previous side after a rollback to it ended %s: that rollback put no code there',
+    (outcome) => {
+      // Prepare: v1 on blue, v2 on green; a rollback to blue (v1) did not get traffic back
+      const v1 = rec({ from: 'green', to: 'blue', outcome: 'succeeded', version: 'v1' });
+      const v2 = rec({ from: 'blue', to: 'green', outcome: 'succeeded', version: 'v2' });
+      const rollback = rec({
+        kind: 'rollback',
+        from: 'green',
+        to: 'blue',
+        outcome,
+        version: 'v1',
+        undoes: v2.key,
+      });
+
+      // Act
+      const plan = planRollback([rollback, v2, v1], 'green', false);
+
+      // Assess
+      expect(plan).toMatchObject({ target: 'blue', undoes: v2, targetVersion: 'v1', warnings: [] });
+    },
+  );
+
   it('does not roll back twice: a rolled-back release spoils its side', () => {
     const first = rec({ from: 'green', to: 'blue', outcome: 'succeeded' });
     const undone = rec({ from: 'blue', to: 'green', outcome: 'rolled-back' });
@@ -71,5 +94,21 @@ describe('lastLeft', () => {
     expect(lastLeft([undone, switched], 'blue')?.toISOString()).toBe('2026-11-27T10:07:00.000Z');
     expect(lastLeft([undone, switched], 'green')?.toISOString()).toBe('2026-11-27T10:06:00.000Z');
     expect(lastLeft([], 'green')).toBeUndefined();
+  });
+
+  it('counts the switch of a release whose rollback failed', () => {
+    // Prepare
+    const stuck = rec({
+      from: 'blue',
+      to: 'green',
+      outcome: 'rollback-failed',
+      switchedAt: '2026-11-27T10:05:00Z',
+    });
+
+    // Act
+    const left = lastLeft([stuck], 'blue');
+
+    // Assess
+    expect(left?.toISOString()).toBe('2026-11-27T10:05:00.000Z');
   });
 });

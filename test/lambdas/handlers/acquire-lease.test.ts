@@ -188,4 +188,28 @@ describe('acquire-lease handler', () => {
     expect(error.details.message).toContain('has not moved traffic yet');
     expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
+
+  it('refuses a rollback with CutoverInProgress saying the cutover is already rolling back', async () => {
+    // Prepare
+    tableHolding(
+      leaseItem({
+        owner: CUTOVER_ARN,
+        phase: 'rolling-back',
+        previous: 'blue',
+        target: 'green',
+        expiresAt: NOW_SECONDS + 6000,
+      }),
+    );
+
+    // Act
+    const error = await rejected(handler(stepEvent(requested(rollbackState()))));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverInProgress);
+    expect(error.details.message).toContain(CUTOVER_ARN);
+    expect(error.details.message).toContain('(phase rolling-back');
+    expect(error.details.message).toContain('it is already rolling back');
+    expect(error.details.message).not.toContain('has not moved traffic yet');
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+  });
 });

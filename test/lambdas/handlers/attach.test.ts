@@ -174,6 +174,22 @@ describe('Attach', () => {
     expect(doc).not.toHaveReceivedAnyCommand();
   });
 
+  it('changes nothing for a dry run, not even the weight-0 attach', async () => {
+    // Prepare
+    const dryRun = cutoverState({
+      request: { action: 'cutover', version: 'v2', dryRun: true, schemaChange: 'none' },
+      roles: { ...ROLES, idleAttached: false },
+    });
+
+    // Act
+    const state = await handler(stepEvent(dryRun));
+
+    // Assess
+    expect(state.roles?.idleAttached).toBe(false);
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+  });
+
   it('writes nothing and fails with CutoverFailed when the lease was lost', async () => {
     // Prepare
     doc.on(UpdateCommand).rejects(conditionFailed());

@@ -96,6 +96,20 @@ describe('await-rollback handler', () => {
     expect(ddb.commandCalls(GetCommand, { Key: RECORD_KEY })).toHaveLength(3);
   });
 
+  it('reports the version live again as `version` and the cutover it undid as `undid`', async () => {
+    // Prepare: the joined cutover took green to v2 while blue ran v1
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({
+      Item: cutoverRecord('rolled-back', { previousVersion: 'v1', rolledBackAt: NOW.toISOString() }),
+    });
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joinedRollback())));
+
+    // Assess
+    expect(state.joinVerdict).toBe('done');
+    expect(state.result).toMatchObject({ live: 'blue', previous: 'green', version: 'v1', undid: 'v2' });
+  });
+
   it('fails with RollbackFailed when the joined cutover could not restore traffic', async () => {
     // Prepare
     ddb

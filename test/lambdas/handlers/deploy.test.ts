@@ -6,11 +6,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type DeployHookEvent, handler } from '../../../lambdas/deploy';
+import { type DeployHookEvent, HOOK_ANSWER_MS, handler } from '../../../lambdas/deploy';
 import { DeployFailed } from '../../../lambdas/shared/errors';
 import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
+  awsError,
   cutoverState,
   EXECUTION_ARN,
   GREEN_TG,
@@ -18,6 +19,7 @@ import {
   onFakeClock,
   quietLogs,
   rejected,
+  rejectedWith,
   rollbackState,
   stepEvent,
   useConfig,
@@ -206,6 +208,48 @@ describe('deploy handler with a lambda-hook deploy', () => {
     expect(Date.now() - NOW.getTime()).toBeLessThanOrEqual(POLL_BUDGET_MS);
   });
 
+  it('fails with DeployFailed naming the hook when it cannot be invoked', async () => {
+    // Prepare
+    lambda
+      .on(InvokeCommand)
+      .rejects(awsError('ResourceNotFoundException', `Function not found: ${HOOK_ARN}`, 404));
+
+    // Act
+    const error = await rejected(onFakeClock(handler(stepEvent(cutoverState()))));
+
+    // Assess
+    expect(error).toBeInstanceOf(DeployFailed);
+    expect(error.details.message).toContain(`deploy hook ${HOOK_ARN} could not be invoked`);
+    expect(error.details.message).toContain('ResourceNotFoundException');
+  });
+
+  it('rethrows throttling as it is, so the state machine retries the step', async () => {
+    // Prepare
+    lambda.on(InvokeCommand).rejects(awsError('ThrottlingException', 'Rate exceeded', 400));
+
+    // Act
+    const error = await rejectedWith(onFakeClock(handler(stepEvent(cutoverState()))));
+
+    // Assess
+    expect(error).not.toBeInstanceOf(DeployFailed);
+    expect(error).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+  });
+
+  it('fails with DeployFailed when the hook does not answer in time', async () => {
+    // Prepare: the SDK rejects with AbortError when the call's abort signal fires
+    lambda.on(InvokeCommand).rejects(awsError('AbortError', 'Request aborted'));
+
+    // Act
+    const error = await rejected(onFakeClock(handler(stepEvent(cutoverState()))));
+
+    // Assess
+    expect(error).toBeInstanceOf(DeployFailed);
+    expect(error.details.message).toContain(
+      `deploy hook ${HOOK_ARN} did not answer within ${HOOK_ANSWER_MS / 1000} s on attempt 1`,
+    );
+    expect(error.details.message).toContain('answer IN_PROGRESS at once');
+  });
+
   it('skips the deploy of a rollback: the previous side already runs its code', async () => {
     // Act
     const state = await handler(stepEvent(rollbackState()));
@@ -240,5 +284,51 @@ describe('deploy handler with deploy type none', () => {
     // Assess
     expect(state?.deploy).toMatchObject({ attempt: 0, status: 'SKIPPED' });
     expect(invocations).toBe(0);
+  });
+});
+
+describe('deploy handler with pollSeconds longer than its invocation budget', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: NOW });
+    quietLogs();
+  });
+
+  afterEach(() => {
+    useConfig(HOOK_CONFIG);
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('hands back IN_PROGRESS at the end of its budget, not at once, so the state machine does not spin', async () => {
+    // Prepare: the next call (60 s away) would fall after the budget's end (50 s away)
+    useConfig({ ...HOOK_CONFIG, pollSeconds: 60, healthTimeoutSeconds: 600 });
+    let state: WorkflowState | undefined;
+    let invocations = -1;
+
+    // Act
+    await jest.isolateModulesAsync(async () => {
+      const sdk = await import('@aws-sdk/client-lambda');
+      const isolated = mockClient(sdk.LambdaClient);
+      try {
+        isolated
+          .on(sdk.InvokeCommand)
+          .resolves(answer({ status: 'IN_PROGRESS', message: 'pulling the image' }));
+        const deploy = await import('../../../lambdas/deploy');
+        state = await onFakeClock(deploy.handler(stepEvent(cutoverState())));
+        invocations = isolated.commandCalls(sdk.InvokeCommand).length;
+      } finally {
+        isolated.restore();
+      }
+    });
+
+    // Assess
+    expect(state?.deploy).toEqual({
+      startedAt: NOW.toISOString(),
+      attempt: 1,
+      status: 'IN_PROGRESS',
+      message: 'pulling the image',
+    });
+    expect(invocations).toBe(1);
+    expect(Date.now() - NOW.getTime()).toBeGreaterThanOrEqual(POLL_BUDGET_MS);
   });
 });

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/on-execution-ended';
 import {
+  awsError,
   BLUE_TG,
   EXECUTION_ARN,
   GREEN_TG,
@@ -233,6 +234,37 @@ describe('on-execution-ended handler', () => {
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: RECORD_KEY,
       ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rollback-failed' }),
+    });
+    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ DetailType: 'Rollback Failed' })],
+    });
+  });
+
+  it('reports a restoring write that AWS refuses instead of crashing: counted, recorded, lease freed', async () => {
+    // Prepare
+    leaseIn('baking');
+    routerOn('green');
+    elb
+      .on(ModifyListenerCommand)
+      .rejects(awsError('AccessDenied', 'User is not authorized to perform: ModifyListener', 403));
+
+    // Act
+    const result = await handler(statusChange('ABORTED'));
+
+    // Assess
+    expect(result.action).toContain('could not restore');
+    expect(result.action).toContain('AccessDenied');
+    expect(cloudWatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
+      Namespace: config.metricNamespace,
+      MetricData: [expect.objectContaining({ MetricName: 'RollbackFailed', Value: 1 })],
+    });
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: RECORD_KEY,
+      ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rollback-failed' }),
+    });
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: LEASE_KEY,
+      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
     });
     expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [expect.objectContaining({ DetailType: 'Rollback Failed' })],

@@ -18,6 +18,7 @@ import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
 import { CutoverFailed, NothingToRollBack, RouterStateUnknown } from '../../../lambdas/shared/errors';
 import {
   BLUE_TG,
+  conditionFailed,
   cutoverState,
   EXECUTION_ARN,
   GREEN_TG,
@@ -173,6 +174,69 @@ describe('ResolveRoles reads the live side from the router', () => {
       ExpressionAttributeValues: expect.objectContaining({
         ':me': EXECUTION_ARN,
         ':releaseKey': RELEASE_KEY,
+      }),
+    });
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+  });
+
+  it('records the version the live side runs, so a rollback that joins the cutover can say what is live again', async () => {
+    // Prepare: blue runs v1 (the release after it was rolled back; v0.9 ran on blue before it)
+    historyIs(
+      cutover({
+        key: 'release#2026-11-26T12:00:00.000Z#release-2',
+        from: 'blue',
+        to: 'green',
+        version: 'v1.1',
+        outcome: 'rolled-back',
+        switchedAt: ago(7200),
+        rolledBackAt: ago(7000),
+      }),
+      cutover({
+        key: 'release#2026-11-25T12:00:00.000Z#release-1',
+        from: 'green',
+        to: 'blue',
+        version: 'v1',
+      }),
+      cutover({
+        key: 'release#2026-11-24T12:00:00.000Z#release-0',
+        from: 'blue',
+        to: 'green',
+        version: 'v0',
+      }),
+      cutover({
+        key: 'release#2026-11-23T12:00:00.000Z#release-00',
+        from: 'green',
+        to: 'blue',
+        version: 'v0.9',
+      }),
+    );
+
+    // Act
+    await handler(cutoverEvent);
+
+    // Assess
+    expect(doc).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ sk: RELEASE_KEY, version: 'v2', previousVersion: 'v1' }),
+    });
+  });
+
+  it('fails with CutoverFailed and closes its record when it lost the lease meanwhile', async () => {
+    // Prepare
+    doc.on(UpdateCommand, { Key: { pk: 'service#orders-api', sk: 'lease' } }).rejects(conditionFailed());
+
+    // Act
+    const error = await rejected(handler(cutoverEvent));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.name).toBe('CutoverFailed');
+    expect(error.details.message).toContain('no longer holds the lease');
+    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { pk: 'service#orders-api', sk: RELEASE_KEY },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':outcome': 'failed',
+        ':finishedAt': new Date(NOW).toISOString(),
+        ':error': 'CutoverFailed',
       }),
     });
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
@@ -462,6 +526,31 @@ describe('ResolveRoles refuses to deploy to a side that is still draining', () =
     expect(error).toBeInstanceOf(CutoverFailed);
     expect(error.details.message).toContain('green stopped receiving traffic 20 s ago');
     expect(error.details.message).toContain(`retry after ${new Date(NOW + 280_000).toISOString()}`);
+  });
+
+  it('counts the switch of a release whose rollback failed: traffic left that side all the same', async () => {
+    // Prepare: blue -> green switched 100 s ago and its rollback failed, so green is live;
+    // blue's requests may take 300 s
+    routerIs(weightedForward(0, 100));
+    historyIs(
+      cutover({
+        key: 'release#2026-11-27T11:58:00.000Z#release-0',
+        from: 'blue',
+        to: 'green',
+        outcome: 'rollback-failed',
+        switchedAt: ago(100),
+      }),
+    );
+
+    // Act
+    const error = await rejected(handler(cutoverEvent));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details.message).toContain('blue stopped receiving traffic 100 s ago');
+    expect(error.details.message).toContain(`deregistration_delay.timeout_seconds of ${BLUE_TG}`);
+    expect(error.details.message).toContain(`retry after ${new Date(NOW + 200_000).toISOString()}`);
+    expect(doc).not.toHaveReceivedCommand(PutCommand);
   });
 
   it("sizes the wait by the idle group's own deregistration delay", async () => {

@@ -12,6 +12,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/rollback';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
+  awsError,
   BLUE_TG,
   causeOf,
   conditionFailed,
@@ -246,5 +247,60 @@ describe('rollback handler', () => {
     expect(causeOf(outcome).message).toContain('no longer holds the lease');
     expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
     expectRollbackFailedCounted();
+  });
+
+  it('turns a listener write that AWS refuses into RollbackFailed: counted, recorded, lease freed', async () => {
+    // Prepare
+    routerOn('green');
+    elb
+      .on(ModifyListenerCommand)
+      .rejects(awsError('AccessDenied', 'User is not authorized to perform: ModifyListener', 403));
+
+    // Act
+    const { outcome } = await handler(stepEvent(alarmedCutover()));
+
+    // Assess
+    expect(outcome.error).toBe('RollbackFailed');
+    const cause = causeOf(outcome);
+    expect(cause).toMatchObject({ alarm: 'orders-api-5xx', live: 'green', previous: 'blue', version: 'v2' });
+    expect(cause.message).toContain(
+      'the listener could not be read or written (AccessDenied: User is not authorized to perform: ModifyListener)',
+    );
+    expect(cause.message).toContain(`An operator must check the listener ${LISTENER_ARN}`);
+    expectRollbackFailedCounted();
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: RECORD_KEY,
+      ExpressionAttributeValues: expect.objectContaining({
+        ':outcome': 'rollback-failed',
+        ':error': 'RollbackFailed',
+      }),
+    });
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: LEASE_KEY,
+      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
+    });
+    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ DetailType: 'Rollback Failed' })],
+    });
+  });
+
+  it('succeeds on a retry after an earlier attempt restored traffic and gave the lease up', async () => {
+    // Prepare: the first attempt wrote the listener and released the lease, then its answer was lost
+    routerOn('blue');
+    ddb.on(UpdateCommand, { Key: LEASE_KEY }).rejects(conditionFailed());
+
+    // Act
+    const { outcome } = await handler(stepEvent(alarmedCutover()));
+
+    // Assess
+    expect(outcome.error).toBe('RolledBack');
+    expect(causeOf(outcome)).toMatchObject({ live: 'blue', previous: 'green' });
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+    expect(cloudWatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: RECORD_KEY,
+      ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rolled-back' }),
+    });
   });
 });

@@ -172,6 +172,16 @@ export function conditionFailed(): ConditionalCheckFailedException {
   return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 }
 
+/**
+ * An error as the AWS SDK throws it: `name` is AWS's error code and `$metadata` carries the HTTP
+ * status of AWS's answer. Without a status it stands for a connection that got no answer at all.
+ */
+export function awsError(name: string, message: string, httpStatusCode?: number): Error {
+  const error = new Error(message);
+  error.name = name;
+  return httpStatusCode === undefined ? error : Object.assign(error, { $metadata: { httpStatusCode } });
+}
+
 /** Awaits `promise` and returns the contract error it rejects with (fails the test on anything else). */
 export async function rejected(promise: Promise<unknown>): Promise<BlueGreenError> {
   const error = await rejectedWith(promise);

@@ -18,6 +18,7 @@ import {
 } from '../../../lambdas/shared/errors';
 import { handler } from '../../../lambdas/switch-traffic';
 import {
+  awsError,
   BLUE_TG,
   conditionFailed,
   cutoverState,
@@ -240,6 +241,49 @@ describe('SwitchTraffic', () => {
     expect(state.switched).toEqual({ at: new Date(NOW).toISOString(), drainSeconds: 45 });
     expect(doc).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('switching'));
     expect(doc).toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+  });
+
+  describe('when the router write itself fails', () => {
+    it('fails with CutoverFailed when the listener refuses the write: traffic was not moved', async () => {
+      // Prepare
+      elb
+        .on(ModifyListenerCommand)
+        .rejects(awsError('ValidationError', 'A target group ARN must be specified', 400));
+
+      // Act
+      const error = await rejected(handler(stepEvent(cutoverState())));
+
+      // Assess
+      expect(error).toBeInstanceOf(CutoverFailed);
+      expect(error.name).toBe('CutoverFailed');
+      expect(error.details.message).toContain('the listener refused the switch (ValidationError');
+      expect(error.details.message).toContain('traffic was not moved');
+      expect(doc).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+    });
+
+    it('rethrows throttling as it is, so the state machine retries the step', async () => {
+      // Prepare
+      elb.on(ModifyListenerCommand).rejects(awsError('ThrottlingException', 'Rate exceeded', 400));
+
+      // Act
+      const error = await rejectedWith(handler(stepEvent(cutoverState())));
+
+      // Assess
+      expect(error).not.toBeInstanceOf(BlueGreenError);
+      expect(error).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+    });
+
+    it('fails with SwitchIncomplete when the connection broke: the write may have landed, so roll back', async () => {
+      // Prepare
+      elb.on(ModifyListenerCommand).rejects(awsError('ECONNRESET', 'socket hang up'));
+
+      // Act
+      const error = await rejectedWith(handler(stepEvent(cutoverState())));
+
+      // Assess
+      expect(error).not.toBeInstanceOf(BlueGreenError);
+      expect(error).toMatchObject({ name: 'SwitchIncomplete' });
+    });
   });
 
   describe('after the write', () => {

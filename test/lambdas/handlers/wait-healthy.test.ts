@@ -161,3 +161,35 @@ describe('WaitHealthy', () => {
     expect(error.details.message).toContain('green has no registered targets');
   });
 });
+
+describe('WaitHealthy with pollSeconds longer than its invocation budget', () => {
+  afterEach(() => {
+    useConfig();
+  });
+
+  it('hands back not healthy at the end of its budget, not at once, so the state machine does not spin', async () => {
+    // Prepare: the next poll (60 s away) would fall after the budget's end (50 s away)
+    useConfig({ pollSeconds: 60, healthTimeoutSeconds: 600 });
+    let state: WorkflowState | undefined;
+    let polls = -1;
+
+    // Act
+    await jest.isolateModulesAsync(async () => {
+      const sdk = await import('@aws-sdk/client-elastic-load-balancing-v2');
+      const isolated = mockClient(sdk.ElasticLoadBalancingV2Client);
+      try {
+        isolated.on(sdk.DescribeTargetHealthCommand).resolves(targetHealth('initial', 'initial'));
+        const waitHealthy = await import('../../../lambdas/wait-healthy');
+        state = await onFakeClock(waitHealthy.handler(stepEvent(cutoverState())));
+        polls = isolated.commandCalls(sdk.DescribeTargetHealthCommand).length;
+      } finally {
+        isolated.restore();
+      }
+    });
+
+    // Assess
+    expect(state?.health).toMatchObject({ healthy: false, healthyCount: 0, total: 2 });
+    expect(polls).toBe(1);
+    expect(Date.now() - NOW).toBeGreaterThanOrEqual(POLL_BUDGET_MS);
+  });
+});
