@@ -1,27 +1,20 @@
 import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { elbv2Client } from '../../local/fixture';
-import { OfflineEnvironment } from '../../local/offline';
 import { callerId } from '../../local/sfn-runner';
-import { expectNoUnhealthyWrites, failure, output, waitFor } from './support';
+import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
-let env: OfflineEnvironment;
-
-beforeAll(async () => {
-  env = await OfflineEnvironment.start({
+const env = useOfflineEnvironment(
+  {
     service: 'bake-paths',
     bakeSeconds: 6,
     healthTimeoutSeconds: 10,
     initialMs: 1000,
-  });
-  // A first release so that there is a known-good side to return to.
-  output((await env.run({ action: 'cutover', version: 'v1' })).outcome);
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => expectNoUnhealthyWrites(env));
+  },
+  async (ready) => {
+    // A first release so that there is a known-good side to return to.
+    output((await ready.run({ action: 'cutover', version: 'v1' })).outcome);
+  },
+);
 
 /** Starts a cutover and resolves once its switch is visible on the listener. */
 async function cutoverUntilSwitched(version: string) {

@@ -1,22 +1,11 @@
-import { OfflineEnvironment } from '../../local/offline';
-import { expectNoUnhealthyWrites, failure, output, waitFor } from './support';
+import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
-let env: OfflineEnvironment;
-
-beforeAll(async () => {
-  env = await OfflineEnvironment.start({
-    service: 'cutover-paths',
-    bakeSeconds: 2,
-    healthTimeoutSeconds: 4,
-    initialMs: 1000,
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
+const env = useOfflineEnvironment({
+  service: 'cutover-paths',
+  bakeSeconds: 2,
+  healthTimeoutSeconds: 4,
+  initialMs: 1000,
 });
-
-afterEach(() => expectNoUnhealthyWrites(env));
 
 describe('workflow: before any release', () => {
   it.each([

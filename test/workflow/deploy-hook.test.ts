@@ -1,36 +1,27 @@
 import type { DeployHookEvent } from '../../lambdas/deploy';
-import { deployHookArn, OfflineEnvironment } from '../../local/offline';
-import { expectNoUnhealthyWrites, failure, output } from './support';
+import { deployHookArn } from '../../local/offline';
+import { failure, output, useOfflineEnvironment } from './support';
 
 type Answer = { status: 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED'; message?: string };
 
-let env: OfflineEnvironment;
 const calls: DeployHookEvent[] = [];
 /** What the deploy hook does on each call; each test sets it. */
 let hook: (event: DeployHookEvent) => Answer = () => ({ status: 'SUCCEEDED' });
 
-beforeAll(async () => {
-  env = await OfflineEnvironment.start({
-    service: 'hooked-api',
-    bakeSeconds: 1,
-    healthTimeoutSeconds: 6,
-    initialMs: 500,
-    deployHook: (event) => {
-      calls.push(event);
-      return hook(event);
-    },
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
+const env = useOfflineEnvironment({
+  service: 'hooked-api',
+  bakeSeconds: 1,
+  healthTimeoutSeconds: 6,
+  initialMs: 500,
+  deployHook: (event) => {
+    calls.push(event);
+    return hook(event);
+  },
 });
 
 beforeEach(() => {
   calls.length = 0;
 });
-
-afterEach(() => expectNoUnhealthyWrites(env));
 
 describe('workflow: deploy through a lambda-hook', () => {
   it('calls the hook until it answers SUCCEEDED, with the same executionId, then releases', async () => {

@@ -1,8 +1,8 @@
 import type { ApiCall } from '../../local/api-calls';
 import { isAllowed, requiredPermissions } from '../../local/iam';
-import { ACCOUNT, OfflineEnvironment } from '../../local/offline';
+import { ACCOUNT } from '../../local/offline';
 import { callerId, type SynthesizedFunction } from '../../local/sfn-runner';
-import { failure, output, waitFor } from './support';
+import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 /**
  * moto does not enforce IAM. These scenarios drive every handler through the paths that call AWS
@@ -11,83 +11,80 @@ import { failure, output, waitFor } from './support';
  * that function's synthesized policy as IAM would.
  */
 
-let env: OfflineEnvironment;
-let functions: SynthesizedFunction[];
-
-beforeAll(async () => {
-  env = await OfflineEnvironment.start({
+const env = useOfflineEnvironment(
+  {
     service: 'iam-check',
     bakeSeconds: 2,
     healthTimeoutSeconds: 10,
     initialMs: 300,
     deployHook: () => ({ status: 'SUCCEEDED' }),
-  });
-  functions = env.workflow.wf.functions;
-  const alarm = env.fixture.alarmNames[0] ?? '';
-  const switched = async (to: 'blue' | 'green') => waitFor(async () => (await env.weights())[to] === 100);
+  },
+  async (ready) => {
+    const alarm = ready.fixture.alarmNames[0] ?? '';
+    const switched = async (to: 'blue' | 'green') => waitFor(async () => (await ready.weights())[to] === 100);
 
-  // Cutover, console rollback, cutover again: the happy paths with bake and drain.
-  // Live after each: green, blue, green; the comments below say where traffic goes next.
-  output((await env.run({ action: 'cutover', version: 'v2' })).outcome);
-  output((await env.run({ action: 'rollback', reason: 'check' })).outcome);
-  output((await env.run({ action: 'cutover', version: 'v3' })).outcome);
-  // An alarm already firing: Abort before the switch.
-  await env.setAlarm(alarm, 'ALARM');
-  expect(failure((await env.run({ action: 'cutover', version: 'v4' })).outcome).error).toBe('AlarmFiring');
-  // An alarm during the bake: the automatic Rollback.
-  await env.setAlarm(alarm, 'OK');
-  const alarmed = env.start({ action: 'cutover', version: 'v5' });
-  await switched('blue');
-  await env.setAlarm(alarm, 'ALARM');
-  expect(failure(await alarmed.result).error).toBe('RolledBack');
-  await env.setAlarm(alarm, 'OK');
-  // A console rollback that joins a baking cutover (AwaitRollback).
-  const baking = env.start({ action: 'cutover', version: 'v6' });
-  await switched('blue');
-  output((await env.run({ action: 'rollback' })).outcome);
-  expect(failure(await baking.result).error).toBe('RolledBack');
-  // A second cutover while one runs: Abort before ResolveRoles.
-  const running = env.start({ action: 'cutover', version: 'v7' });
-  await switched('blue');
-  expect(failure((await env.run({ action: 'cutover', version: 'v8' })).outcome).error).toBe(
-    'CutoverInProgress',
-  );
-  output(await running.result);
-  // A step that fails after the switch: Rollback writes the listener itself.
-  const watch = fn('Watch');
-  const removeFault = env.aws.injectFault({
-    service: 'monitoring',
-    operation: 'DescribeAlarms',
-    caller: callerId(watch),
-    code: 'AccessDeniedException',
-  });
-  const broken = env.start({ action: 'cutover', version: 'v9' });
-  await switched('green');
-  expect(failure(await broken.result).error).toBe('RolledBack');
-  removeFault();
-  // Both sides sick during a bake: RollbackFailed, counted in the metric.
-  const sick = env.start({ action: 'cutover', version: 'v10' });
-  await switched('green');
-  env.setSideHealth('green', 'unhealthy');
-  env.setSideHealth('blue', 'unhealthy');
-  expect(failure(await sick.result).error).toBe('RollbackFailed');
-  env.aws.clearTargetHealth();
-  // A cutover stopped after its switch (OnExecutionEnded), once with the previous side sick.
-  for (const sickPrevious of [false, true]) {
-    const live = (await env.weights()).blue === 100 ? 'blue' : 'green';
-    const next = live === 'blue' ? 'green' : 'blue';
-    const stopped = env.start({ action: 'cutover', version: `v11-${sickPrevious}` });
-    await switched(next);
-    if (sickPrevious) env.setSideHealth(live, 'unhealthy');
-    await stopped.stop();
-    await stopped.statusEvents;
-    env.aws.clearTargetHealth();
-  }
-}, 300_000);
-
-afterAll(async () => {
-  await env?.close();
-});
+    // Cutover, console rollback, cutover again: the happy paths with bake and drain.
+    // Live after each: green, blue, green; the comments below say where traffic goes next.
+    output((await ready.run({ action: 'cutover', version: 'v2' })).outcome);
+    output((await ready.run({ action: 'rollback', reason: 'check' })).outcome);
+    output((await ready.run({ action: 'cutover', version: 'v3' })).outcome);
+    // An alarm already firing: Abort before the switch.
+    await ready.setAlarm(alarm, 'ALARM');
+    expect(failure((await ready.run({ action: 'cutover', version: 'v4' })).outcome).error).toBe(
+      'AlarmFiring',
+    );
+    // An alarm during the bake: the automatic Rollback.
+    await ready.setAlarm(alarm, 'OK');
+    const alarmed = ready.start({ action: 'cutover', version: 'v5' });
+    await switched('blue');
+    await ready.setAlarm(alarm, 'ALARM');
+    expect(failure(await alarmed.result).error).toBe('RolledBack');
+    await ready.setAlarm(alarm, 'OK');
+    // A console rollback that joins a baking cutover (AwaitRollback).
+    const baking = ready.start({ action: 'cutover', version: 'v6' });
+    await switched('blue');
+    output((await ready.run({ action: 'rollback' })).outcome);
+    expect(failure(await baking.result).error).toBe('RolledBack');
+    // A second cutover while one runs: Abort before ResolveRoles.
+    const running = ready.start({ action: 'cutover', version: 'v7' });
+    await switched('blue');
+    expect(failure((await ready.run({ action: 'cutover', version: 'v8' })).outcome).error).toBe(
+      'CutoverInProgress',
+    );
+    output(await running.result);
+    // A step that fails after the switch: Rollback writes the listener itself.
+    const watch = fn('Watch');
+    const removeFault = ready.aws.injectFault({
+      service: 'monitoring',
+      operation: 'DescribeAlarms',
+      caller: callerId(watch),
+      code: 'AccessDeniedException',
+    });
+    const broken = ready.start({ action: 'cutover', version: 'v9' });
+    await switched('green');
+    expect(failure(await broken.result).error).toBe('RolledBack');
+    removeFault();
+    // Both sides sick during a bake: RollbackFailed, counted in the metric.
+    const sick = ready.start({ action: 'cutover', version: 'v10' });
+    await switched('green');
+    ready.setSideHealth('green', 'unhealthy');
+    ready.setSideHealth('blue', 'unhealthy');
+    expect(failure(await sick.result).error).toBe('RollbackFailed');
+    ready.aws.clearTargetHealth();
+    // A cutover stopped after its switch (OnExecutionEnded), once with the previous side sick.
+    for (const sickPrevious of [false, true]) {
+      const live = (await ready.weights()).blue === 100 ? 'blue' : 'green';
+      const next = live === 'blue' ? 'green' : 'blue';
+      const stopped = ready.start({ action: 'cutover', version: `v11-${sickPrevious}` });
+      await switched(next);
+      if (sickPrevious) ready.setSideHealth(live, 'unhealthy');
+      await stopped.stop();
+      await stopped.statusEvents;
+      ready.aws.clearTargetHealth();
+    }
+  },
+);
+const functions = (): SynthesizedFunction[] => env.workflow.wf.functions;
 
 /** The function of a step, by the logical id the construct gives it (`Cutover<Step>Function...`). */
 function fn(step: string): SynthesizedFunction {
@@ -104,7 +101,7 @@ function callsOf(fn: SynthesizedFunction): ApiCall[] {
 describe('IAM: every SDK call a handler makes is allowed by its synthesized policy', () => {
   it('allows every recorded call of every function', () => {
     const denied: string[] = [];
-    for (const fn of functions) {
+    for (const fn of functions()) {
       for (const call of callsOf(fn)) {
         for (const need of requiredPermissions(call, { partition: 'aws', account: ACCOUNT })) {
           if (!isAllowed(fn.role.statements, need))
@@ -116,7 +113,7 @@ describe('IAM: every SDK call a handler makes is allowed by its synthesized poli
   });
 
   it('saw every function that holds a permission make calls (the scenarios reached them all)', () => {
-    const silent = functions
+    const silent = functions()
       .filter((fn) => fn.role.statements.some((st) => !st.Action.every((a) => a.startsWith('xray:'))))
       .filter((fn) => callsOf(fn).length === 0)
       .map((fn) => fn.logicalId);
@@ -125,7 +122,7 @@ describe('IAM: every SDK call a handler makes is allowed by its synthesized poli
 
   it('grants no action a function never used (least privilege)', () => {
     const unused: string[] = [];
-    for (const fn of functions) {
+    for (const fn of functions()) {
       const used = new Set(
         callsOf(fn).flatMap((call) =>
           requiredPermissions(call, { partition: 'aws', account: ACCOUNT }).map((n) => n.action),
@@ -143,12 +140,12 @@ describe('IAM: every SDK call a handler makes is allowed by its synthesized poli
 
   it('lets the state machine invoke each function it names, and nothing else', () => {
     const role = env.workflow.wf.stateMachine.role;
-    for (const fn of functions.filter((f) => !env.workflow.wf.statusChangeTargets.includes(f.name))) {
+    for (const fn of functions().filter((f) => !env.workflow.wf.statusChangeTargets.includes(f.name))) {
       expect(
         isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: fn.arn, context: {} }),
       ).toBe(true);
     }
-    const stranger = functions[0]?.arn.replace(/function:.*/, 'function:someone-elses');
+    const stranger = functions()[0]?.arn.replace(/function:.*/, 'function:someone-elses');
     expect(
       isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: stranger ?? '', context: {} }),
     ).toBe(false);

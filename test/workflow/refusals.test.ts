@@ -1,23 +1,12 @@
 import { addRuleForwardingTo } from '../../local/fixture';
-import { OfflineEnvironment } from '../../local/offline';
-import { expectNoUnhealthyWrites, failure } from './support';
+import { failure, useOfflineEnvironment } from './support';
 
-let env: OfflineEnvironment;
-
-beforeAll(async () => {
-  env = await OfflineEnvironment.start({
-    service: 'refusals',
-    bakeSeconds: 2,
-    healthTimeoutSeconds: 5,
-    extraConfiguredAlarms: ['refusals-typo'],
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
+const env = useOfflineEnvironment({
+  service: 'refusals',
+  bakeSeconds: 2,
+  healthTimeoutSeconds: 5,
+  extraConfiguredAlarms: ['refusals-typo'],
 });
-
-afterEach(() => expectNoUnhealthyWrites(env));
 
 describe('workflow: refusals', () => {
   it('refuses an alarm that does not exist, by name (AlarmNotFound)', async () => {

@@ -1,4 +1,4 @@
-import type { OfflineEnvironment } from '../../local/offline';
+import { OfflineEnvironment, type OfflineOptions } from '../../local/offline';
 import type { ExecutionOutcome } from '../../local/sfn-runner';
 
 export interface Cause {
@@ -32,4 +32,34 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000)
 /** Every scenario ends with this: no router write gave weight to a side that was not fully healthy. */
 export function expectNoUnhealthyWrites(env: OfflineEnvironment): void {
   expect(env.aws.violations).toEqual([]);
+}
+
+/**
+ * One offline environment per test file: started before the first test (then `prepare` runs on it),
+ * closed after the last, and after every test the observer's verdict is checked. The returned object
+ * stands for the environment once it has started.
+ */
+export function useOfflineEnvironment(
+  opts: OfflineOptions,
+  prepare?: (env: OfflineEnvironment) => Promise<void>,
+): OfflineEnvironment {
+  let current: OfflineEnvironment | undefined;
+  beforeAll(async () => {
+    current = await OfflineEnvironment.start(opts);
+    await prepare?.(current);
+  }, 300_000);
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(() => {
+    if (current) expectNoUnhealthyWrites(current);
+  });
+  return new Proxy({} as OfflineEnvironment, {
+    get(_, key) {
+      if (!current)
+        throw new Error(`the offline environment of ${opts.service ?? 'this file'} has not started`);
+      const value: unknown = Reflect.get(current, key, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
