@@ -10,18 +10,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import {
-  alarmsSchema,
   CONFIG_ENV,
   type DeployConfig,
-  deploySchema,
   LIMITS,
   LISTENER_ARN,
   type RuntimeConfig,
-  SERVICE_NAME,
   TARGET_GROUP_ARN,
-  timingSchema,
 } from '../lambdas/shared/config';
 import { firstProblem } from '../lambdas/shared/validation';
+import { crossFieldProblem, serviceConfigSchema } from './service-config';
 import { STEPS, StepFunction, type StepName } from './step-functions';
 import { buildWorkflow } from './workflow';
 
@@ -85,57 +82,39 @@ export const MAX_DRAIN_SECONDS = 3600;
 /** CloudWatch namespace of the metrics the workflow publishes. */
 export const METRIC_NAMESPACE = 'BlueGreenCutover';
 
-const propsSchema = z.strictObject({
-  service: z.string().regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$'),
+/** An ARN prop: checked like the config file's, except that tokens (resources of this app) pass. */
+function arnOrToken(pattern: RegExp, what: string) {
+  return z.string().refine((value) => Token.isUnresolved(value) || pattern.test(value), `must be ${what}`);
+}
+
+/** The config file's schema, with ARNs that may be tokens, plus the props only the construct has. */
+const propsSchema = serviceConfigSchema.extend({
   traffic: z.strictObject({
     type: z.literal('alb-listener'),
-    listenerArn: z.string(),
-    blueTargetGroupArn: z.string(),
-    greenTargetGroupArn: z.string(),
+    listenerArn: arnOrToken(
+      LISTENER_ARN,
+      'an ALB listener ARN (arn:aws:elasticloadbalancing:...:listener/app/...)',
+    ),
+    blueTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
+    greenTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
   }),
-  deploy: deploySchema.optional(),
-  alarms: alarmsSchema.optional(),
-  healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
-  pollSeconds: timingSchema.pollSeconds.optional(),
-  bakeSeconds: timingSchema.bakeSeconds.optional(),
   logRetention: z.unknown().optional(),
   tableRemovalPolicy: z.unknown().optional(),
 });
 
 function validateProps(props: BlueGreenCutoverProps): void {
   const parsed = propsSchema.safeParse(props);
-  if (!parsed.success) {
-    const problem = firstProblem(parsed.error, props, 'props');
-    throw new Error(`BlueGreenCutover: props.${problem.message.replace(/^"/, '').replace(/"/, '')}`);
-  }
-  const arns: Array<[string, string, RegExp]> = [
-    ['traffic.listenerArn', props.traffic.listenerArn, LISTENER_ARN],
-    ['traffic.blueTargetGroupArn', props.traffic.blueTargetGroupArn, TARGET_GROUP_ARN],
-    ['traffic.greenTargetGroupArn', props.traffic.greenTargetGroupArn, TARGET_GROUP_ARN],
-  ];
-  for (const [name, value, pattern] of arns) {
-    // ARNs of resources defined in the same app are tokens until deploy time; CloudFormation checks those.
-    if (!Token.isUnresolved(value) && !pattern.test(value)) {
-      throw new Error(
-        `BlueGreenCutover: props.${name} must be an ${name.endsWith('listenerArn') ? 'ALB listener' : 'ALB target group'} ARN, got "${value}"`,
-      );
-    }
-  }
-  if (
-    !Token.isUnresolved(props.traffic.blueTargetGroupArn) &&
-    props.traffic.blueTargetGroupArn === props.traffic.greenTargetGroupArn
-  ) {
-    throw new Error(
-      `BlueGreenCutover: props.traffic.greenTargetGroupArn must differ from props.traffic.blueTargetGroupArn, both are "${props.traffic.blueTargetGroupArn}"`,
-    );
-  }
-  const poll = props.pollSeconds ?? LIMITS.pollSeconds.default;
-  const health = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
-  if (poll > health) {
-    throw new Error(
-      `BlueGreenCutover: props.pollSeconds (${poll}) must not exceed props.healthTimeoutSeconds (${health})`,
-    );
-  }
+  const problem = parsed.success
+    ? Token.isUnresolved(props.traffic.blueTargetGroupArn)
+      ? undefined
+      : crossFieldProblem(props)
+    : firstProblem(parsed.error, props, 'props');
+  if (!problem) return;
+  // The config file's `"traffic.listenerArn" must be ...` reads `props.traffic.listenerArn must be ...` here.
+  const keys = Object.keys(propsSchema.shape).join('|');
+  const fieldNames = new RegExp(`"((?:${keys})(?:[.\\[][^"]*)?)"`, 'g');
+  const message = problem.message.replace(/^unknown key "(.*)"$/, 'unknown prop props.$1');
+  throw new Error(`BlueGreenCutover: ${message.replace(fieldNames, 'props.$1')}`);
 }
 
 /**

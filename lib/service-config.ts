@@ -4,10 +4,11 @@ import {
   alarmsSchema,
   albTrafficSchema,
   deploySchema,
+  LIMITS,
   SERVICE_NAME,
   timingSchema,
 } from '../lambdas/shared/config';
-import { firstProblem } from '../lambdas/shared/validation';
+import { type FieldProblem, firstProblem } from '../lambdas/shared/validation';
 
 /**
  * The config file of the app in bin/ (DESIGN.md, "Config file"). The same schema pieces validate
@@ -27,6 +28,32 @@ export const serviceConfigSchema = z.strictObject({
 
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 
+/**
+ * The rules that span two fields, shared by the config file and the construct's props. Timings not
+ * given count with their defaults, so both refuse the same combinations.
+ */
+export function crossFieldProblem(
+  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
+    readonly traffic: { readonly blueTargetGroupArn: string; readonly greenTargetGroupArn: string };
+  },
+): FieldProblem | undefined {
+  if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
+    return {
+      field: 'traffic.greenTargetGroupArn',
+      message: `"traffic.greenTargetGroupArn" must differ from "traffic.blueTargetGroupArn", both are "${config.traffic.blueTargetGroupArn}"`,
+    };
+  }
+  const poll = config.pollSeconds ?? LIMITS.pollSeconds.default;
+  const health = config.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
+  if (poll > health) {
+    return {
+      field: 'pollSeconds',
+      message: `"pollSeconds" (${poll}) must not exceed "healthTimeoutSeconds" (${health})`,
+    };
+  }
+  return undefined;
+}
+
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -45,22 +72,8 @@ export function parseServiceConfig(json: unknown, source: string): ServiceConfig
     throw new ConfigError(`${source}: ${problem.message}`, problem.field);
   }
   const config = parsed.data;
-  if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
-    throw new ConfigError(
-      `${source}: "traffic.greenTargetGroupArn" must differ from "traffic.blueTargetGroupArn"`,
-      'traffic.greenTargetGroupArn',
-    );
-  }
-  if (
-    config.pollSeconds !== undefined &&
-    config.healthTimeoutSeconds !== undefined &&
-    config.pollSeconds > config.healthTimeoutSeconds
-  ) {
-    throw new ConfigError(
-      `${source}: "pollSeconds" (${config.pollSeconds}) must not exceed "healthTimeoutSeconds" (${config.healthTimeoutSeconds})`,
-      'pollSeconds',
-    );
-  }
+  const problem = crossFieldProblem(config);
+  if (problem) throw new ConfigError(`${source}: ${problem.message}`, problem.field);
   return config;
 }
 

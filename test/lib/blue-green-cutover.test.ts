@@ -159,6 +159,12 @@ describe('BlueGreenCutover', () => {
         /pollSeconds \(200\) must not exceed/,
       ],
       ['healthTimeoutSeconds', { healthTimeoutSeconds: 1.5 }, /props\.healthTimeoutSeconds.*1\.5/],
+      [
+        'health below the default poll',
+        { healthTimeoutSeconds: 3 },
+        /props\.pollSeconds \(5\) must not exceed props\.healthTimeoutSeconds \(3\)/,
+      ],
+      ['unknown prop', { bake: 60 } as Partial<BlueGreenCutoverProps>, /unknown prop props\.bake/],
       ['alarms', { alarms: ['a', 'a'] }, /props\.alarms.*twice/],
       [
         'deploy',

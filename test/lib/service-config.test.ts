@@ -45,6 +45,12 @@ describe('config file', () => {
     [{ ...valid, traffic: { ...valid.traffic, listenerArn: 'x' } }, 'traffic.listenerArn'],
     [{ ...valid, deploy: { type: 'ecs' } }, 'deploy.type'],
     [{ ...valid, alarms: 'orders-api-5xx' }, 'alarms'],
+    // 3 s of health timeout cannot hold one poll at the default 5 s.
+    [{ ...valid, pollSeconds: undefined, healthTimeoutSeconds: 3 }, 'pollSeconds'],
+    [
+      { ...valid, traffic: { ...valid.traffic, greenTargetGroupArn: valid.traffic.blueTargetGroupArn } },
+      'traffic.greenTargetGroupArn',
+    ],
   ])('rejects %j naming %s', (json, field) => {
     expect(fieldOf(json)).toBe(field);
   });
