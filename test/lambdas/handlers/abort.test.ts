@@ -1,34 +1,34 @@
-import {
-  DescribeListenersCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyListenerCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/abort';
 import { AlarmFiring, DeployFailed, InvalidInput, RollbackFailed } from '../../../lambdas/shared/errors';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
+  CUTOVER_ARN,
   causeOf,
   cutoverState,
   EXECUTION_ARN,
-  listenerWith,
   quietLogs,
-  ROLES,
+  RECORD_KEY,
   rollbackState,
   taskFailure,
   useConfig,
-  weightedForward,
 } from './support';
+import {
+  busAcceptsEvents,
+  expectEventPut,
+  expectLeaseReleased,
+  fakeClockEachTest,
+  mockAws,
+  routerOn,
+  tableAcceptsWrites,
+} from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:10:00.000Z');
-const CUTOVER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-0';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const events = mockClient(EventBridgeClient);
+const { ddb, elb, events } = mockAws('ddb', 'elb', 'events');
 useConfig();
 
 type Failure = { Error?: string; Cause?: string };
@@ -39,21 +39,12 @@ function abortEvent(state: Partial<WorkflowState>, failure: Failure, failedStep:
 }
 
 describe('abort handler', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    ddb.reset();
-    elb.reset();
-    events.reset();
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(DeleteCommand).resolves({});
-    elb.on(DescribeListenersCommand).resolves({ Listeners: [listenerWith(weightedForward(100, 0))] });
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-    jest.useFakeTimers({ now: NOW });
     quietLogs();
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
-    jest.restoreAllMocks();
+    tableAcceptsWrites(ddb);
+    routerOn(elb, 'blue');
+    busAcceptsEvents(events);
   });
 
   it('keeps the error name and message, releases the lease and marks the release failed', async () => {
@@ -70,22 +61,16 @@ describe('abort handler', () => {
       live: 'blue',
       version: 'v2',
     });
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
-      Key: { pk: 'service#orders-api', sk: 'lease' },
-      ConditionExpression: '#owner = :me',
-      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
-    });
+    expectLeaseReleased(ddb, { ConditionExpression: '#owner = :me' });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'service#orders-api', sk: ROLES.releaseKey },
+      Key: RECORD_KEY,
       ExpressionAttributeValues: {
         ':outcome': 'failed',
         ':finishedAt': NOW.toISOString(),
         ':error': 'DeployFailed',
       },
     });
-    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [expect.objectContaining({ DetailType: 'Release Failed' })],
-    });
+    expectEventPut(events, 'Release Failed');
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 

@@ -1,19 +1,15 @@
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  type PutCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand, PutCommand, type PutCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/acquire-lease';
 import { CutoverInProgress } from '../../../lambdas/shared/errors';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
+  CUTOVER_ARN,
+  CUTOVER_RELEASE,
   conditionFailed,
   cutoverState,
   EXECUTION_ARN,
+  LEASE_KEY,
   leaseItem,
   quietLogs,
   rejected,
@@ -21,14 +17,12 @@ import {
   stepEvent,
   useConfig,
 } from './support';
+import { fakeClockEachTest, mockAws } from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:30:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
-const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
-const CUTOVER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-0';
-const CUTOVER_RELEASE = 'release#2026-11-27T12:00:00.000Z#release-0';
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const { ddb } = mockAws('ddb');
 const config = useConfig();
 
 /** The state AcquireLease receives: Validate's output, before any lease or roles. */
@@ -57,15 +51,9 @@ function tableHolding(item: Record<string, unknown> | undefined): void {
 }
 
 describe('acquire-lease handler', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    ddb.reset();
-    jest.useFakeTimers({ now: NOW });
     quietLogs();
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
-    jest.restoreAllMocks();
   });
 
   it('takes a free lease with a condition on its owner and its expiry', async () => {

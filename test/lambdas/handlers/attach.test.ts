@@ -1,33 +1,30 @@
 import {
   type Action,
-  DescribeListenersCommand,
-  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
+  type TargetGroupStickinessConfig,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/attach';
 import { CutoverFailed, RouterStateUnknown } from '../../../lambdas/shared/errors';
 import {
   BLUE_TG,
-  conditionFailed,
   cutoverState,
-  EXECUTION_ARN,
+  fenceOf,
   GREEN_TG,
   LISTENER_ARN,
-  listenerWith,
+  quietLogs,
   ROLES,
   rejected,
   stepEvent,
   useConfig,
   weightedForward,
 } from './support';
+import { expectFenceBeforeWrite, leaseLost, mockAws, routerIs, routerOn } from './support-mocks';
 
 useConfig();
 
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const doc = mockClient(DynamoDBDocumentClient);
+const { elb, ddb } = mockAws('elb', 'ddb');
 
 /** Blue live, green not yet in the forward action: the roles ResolveRoles reads from a fresh listener. */
 const notAttached = cutoverState({ roles: { ...ROLES, idleAttached: false } });
@@ -45,21 +42,26 @@ const PLAIN_FORWARD_TO_BLUE: Action[] = [
   },
 ];
 
-function routerIs(actions: Action[]): void {
-  elb.on(DescribeListenersCommand).resolves({ Listeners: [listenerWith(actions)] });
+/** The forward Attach writes: blue keeps 100 and green joins at 0, with the order and stickiness it had. */
+function blueWithGreenAtZero(order: number, stickiness: TargetGroupStickinessConfig): Action {
+  return {
+    Type: 'forward',
+    Order: order,
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: BLUE_TG, Weight: 100 },
+        { TargetGroupArn: GREEN_TG, Weight: 0 },
+      ],
+      TargetGroupStickinessConfig: stickiness,
+    },
+  };
 }
 
 beforeEach(() => {
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  elb.reset();
-  doc.reset();
-  routerIs(PLAIN_FORWARD_TO_BLUE);
+  quietLogs('log');
+  routerIs(elb, PLAIN_FORWARD_TO_BLUE);
   elb.on(ModifyListenerCommand).resolves({});
-  doc.on(UpdateCommand).resolves({});
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('Attach', () => {
@@ -71,19 +73,7 @@ describe('Attach', () => {
     expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
     expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
       ListenerArn: LISTENER_ARN,
-      DefaultActions: [
-        {
-          Type: 'forward',
-          Order: 1,
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: BLUE_TG, Weight: 100 },
-              { TargetGroupArn: GREEN_TG, Weight: 0 },
-            ],
-            TargetGroupStickinessConfig: { Enabled: false },
-          },
-        },
-      ],
+      DefaultActions: [blueWithGreenAtZero(1, { Enabled: false })],
     });
     expect(state.roles?.idleAttached).toBe(true);
   });
@@ -99,7 +89,7 @@ describe('Attach', () => {
         UserPoolDomain: 'orders',
       },
     };
-    routerIs([
+    routerIs(elb, [
       authenticate,
       {
         Type: 'forward',
@@ -117,20 +107,7 @@ describe('Attach', () => {
     // Assess
     expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
       ListenerArn: LISTENER_ARN,
-      DefaultActions: [
-        authenticate,
-        {
-          Type: 'forward',
-          Order: 2,
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: BLUE_TG, Weight: 100 },
-              { TargetGroupArn: GREEN_TG, Weight: 0 },
-            ],
-            TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 3600 },
-          },
-        },
-      ],
+      DefaultActions: [authenticate, blueWithGreenAtZero(2, { Enabled: true, DurationSeconds: 3600 })],
     });
   });
 
@@ -139,19 +116,13 @@ describe('Attach', () => {
     await handler(stepEvent(notAttached));
 
     // Assess
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'service#orders-api', sk: 'lease' },
-      ConditionExpression: '#owner = :me AND expiresAt > :now',
-      ExpressionAttributeValues: expect.objectContaining({ ':me': EXECUTION_ARN, ':phase': 'acquired' }),
-    });
-    const fence = doc.commandCalls(UpdateCommand)[0]!;
-    const write = elb.commandCalls(ModifyListenerCommand)[0]!;
-    expect(fence.calledBefore(write)).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('acquired'));
+    expectFenceBeforeWrite(ddb, elb);
   });
 
   it('writes nothing when the router already lists the idle group (a retry after its write)', async () => {
     // Prepare
-    routerIs(weightedForward(100, 0));
+    routerOn(elb, 'blue');
 
     // Act
     const state = await handler(stepEvent(notAttached));
@@ -171,7 +142,7 @@ describe('Attach', () => {
     // Assess
     expect(state).toEqual(attached);
     expect(elb).not.toHaveReceivedAnyCommand();
-    expect(doc).not.toHaveReceivedAnyCommand();
+    expect(ddb).not.toHaveReceivedAnyCommand();
   });
 
   it('changes nothing for a dry run, not even the weight-0 attach', async () => {
@@ -187,12 +158,12 @@ describe('Attach', () => {
     // Assess
     expect(state.roles?.idleAttached).toBe(false);
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('writes nothing and fails with CutoverFailed when the lease was lost', async () => {
     // Prepare
-    doc.on(UpdateCommand).rejects(conditionFailed());
+    leaseLost(ddb);
 
     // Act
     const error = await rejected(handler(stepEvent(notAttached)));
@@ -206,7 +177,7 @@ describe('Attach', () => {
 
   it('writes nothing and fails with RouterStateUnknown when the live side changed under it', async () => {
     // Prepare
-    routerIs(weightedForward(null, 100));
+    routerIs(elb, weightedForward(null, 100));
 
     // Act
     const error = await rejected(handler(stepEvent(notAttached)));

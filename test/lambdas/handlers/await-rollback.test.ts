@@ -1,5 +1,4 @@
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/await-rollback';
 import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
@@ -7,7 +6,10 @@ import { RollbackFailed } from '../../../lambdas/shared/errors';
 import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
+  CUTOVER_ARN,
+  CUTOVER_RELEASE,
   EXECUTION_ARN,
+  LEASE_KEY,
   leaseItem,
   onFakeClock,
   rejected,
@@ -16,14 +18,12 @@ import {
   stepEvent,
   useConfig,
 } from './support';
+import { fakeClockEachTest, mockAws } from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:25:00.000Z');
-const CUTOVER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-0';
-const CUTOVER_RELEASE = 'release#2026-11-27T12:00:00.000Z#release-0';
-const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
-const RECORD_KEY = { pk: 'service#orders-api', sk: CUTOVER_RELEASE };
+const CUTOVER_RECORD_KEY = { pk: 'service#orders-api', sk: CUTOVER_RELEASE };
 
-const ddb = mockClient(DynamoDBDocumentClient);
+const { ddb } = mockAws('ddb');
 useConfig();
 
 /** The joined cutover's release record (blue -> green) with the given outcome. */
@@ -60,22 +60,17 @@ function joinedRollback(): WorkflowState {
 }
 
 describe('await-rollback handler', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    ddb.reset();
     ddb
       .on(GetCommand, { Key: LEASE_KEY })
       .resolves({ Item: leaseItem({ owner: CUTOVER_ARN, phase: 'baking', releaseKey: CUTOVER_RELEASE }) });
-    jest.useFakeTimers({ now: NOW });
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
   });
 
   it('waits until the joined cutover has put traffic back, then succeeds with the rollback output', async () => {
     // Prepare
     ddb
-      .on(GetCommand, { Key: RECORD_KEY })
+      .on(GetCommand, { Key: CUTOVER_RECORD_KEY })
       .resolvesOnce({ Item: cutoverRecord('in-progress') })
       .resolvesOnce({ Item: cutoverRecord('in-progress') })
       .resolves({ Item: cutoverRecord('rolled-back', { rolledBackAt: '2026-11-27T12:25:01.000Z' }) });
@@ -92,13 +87,13 @@ describe('await-rollback handler', () => {
       joined: CUTOVER_ARN,
       reason: 'p99 latency',
     });
-    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: RECORD_KEY, ConsistentRead: true });
-    expect(ddb.commandCalls(GetCommand, { Key: RECORD_KEY })).toHaveLength(3);
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, { Key: CUTOVER_RECORD_KEY, ConsistentRead: true });
+    expect(ddb.commandCalls(GetCommand, { Key: CUTOVER_RECORD_KEY })).toHaveLength(3);
   });
 
   it('reports the version live again as `version` and the cutover it undid as `undid`', async () => {
     // Prepare: the joined cutover took green to v2 while blue ran v1
-    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({
+    ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({
       Item: cutoverRecord('rolled-back', { previousVersion: 'v1', rolledBackAt: NOW.toISOString() }),
     });
 
@@ -113,7 +108,7 @@ describe('await-rollback handler', () => {
   it('fails with RollbackFailed when the joined cutover could not restore traffic', async () => {
     // Prepare
     ddb
-      .on(GetCommand, { Key: RECORD_KEY })
+      .on(GetCommand, { Key: CUTOVER_RECORD_KEY })
       .resolves({ Item: cutoverRecord('rollback-failed', { reason: 'blue is not fully healthy' }) });
 
     // Act
@@ -129,7 +124,7 @@ describe('await-rollback handler', () => {
 
   it('goes round for an ordinary rollback when the cutover finished before it saw the request', async () => {
     // Prepare
-    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: cutoverRecord('succeeded') });
+    ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({ Item: cutoverRecord('succeeded') });
 
     // Act
     const state = await onFakeClock(handler(stepEvent(joinedRollback())));
@@ -142,7 +137,7 @@ describe('await-rollback handler', () => {
 
   it('goes round for an ordinary rollback when the joined cutover left no record and released its lease', async () => {
     // Prepare
-    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({});
+    ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({});
     ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
 
     // Act
@@ -155,7 +150,7 @@ describe('await-rollback handler', () => {
 
   it('hands back to the state machine within its budget while the cutover is still rolling back', async () => {
     // Prepare
-    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: cutoverRecord('in-progress') });
+    ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({ Item: cutoverRecord('in-progress') });
     const joined = joinedRollback();
 
     // Act
@@ -164,7 +159,7 @@ describe('await-rollback handler', () => {
     // Assess
     expect(state.joinVerdict).toBe('waiting');
     expect(state.lease).toEqual(joined.lease);
-    expect(ddb.commandCalls(GetCommand, { Key: RECORD_KEY }).length).toBeGreaterThan(1);
+    expect(ddb.commandCalls(GetCommand, { Key: CUTOVER_RECORD_KEY }).length).toBeGreaterThan(1);
     expect(Date.now() - NOW.getTime()).toBeLessThanOrEqual(POLL_BUDGET_MS);
   });
 });

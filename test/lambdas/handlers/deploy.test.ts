@@ -24,6 +24,7 @@ import {
   stepEvent,
   useConfig,
 } from './support';
+import { fakeClockEachTest, resetEachTest } from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:30:00.000Z');
 const HOOK_CONFIG = { deploy: { type: 'lambda-hook' as const, functionArn: HOOK_ARN } };
@@ -55,15 +56,10 @@ function deploying(startedAt: Date, attempt: number): WorkflowState {
 }
 
 describe('deploy handler with a lambda-hook deploy', () => {
+  fakeClockEachTest(NOW);
+  resetEachTest(lambda);
   beforeEach(() => {
-    lambda.reset();
-    jest.useFakeTimers({ now: NOW });
     quietLogs();
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
-    jest.restoreAllMocks();
   });
 
   it('invokes the hook with the idle side, the version and the execution, and reports SUCCEEDED', async () => {
@@ -288,14 +284,13 @@ describe('deploy handler with deploy type none', () => {
 });
 
 describe('deploy handler with pollSeconds longer than its invocation budget', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    jest.useFakeTimers({ now: NOW });
     quietLogs();
   });
 
   afterEach(() => {
     useConfig(HOOK_CONFIG);
-    jest.useRealTimers();
     jest.restoreAllMocks();
   });
 

@@ -1,6 +1,5 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/finalize';
 import type { WorkflowState } from '../../../lambdas/shared/state';
@@ -8,19 +7,25 @@ import {
   conditionFailed,
   cutoverState,
   EXECUTION_ARN,
+  RECORD_KEY,
   ROLES,
   rollbackState,
   stepEvent,
   useConfig,
 } from './support';
+import {
+  busAcceptsEvents,
+  expectLeaseReleased,
+  fakeClockEachTest,
+  mockAws,
+  tableAcceptsWrites,
+} from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:45:00.000Z');
 const SWITCHED_AT = '2026-11-27T12:20:00.000Z';
-const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
 const ROLLBACK_RELEASE = 'release#2026-11-27T13:00:00.000Z#rollback-1';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const events = mockClient(EventBridgeClient);
+const { ddb, events } = mockAws('ddb', 'events');
 const config = useConfig();
 
 function switchedCutover(): WorkflowState {
@@ -48,17 +53,10 @@ function releaseEvent(): { detailType: string | undefined; detail: Record<string
 }
 
 describe('finalize handler', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    ddb.reset();
-    events.reset();
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(DeleteCommand).resolves({});
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-    jest.useFakeTimers({ now: NOW });
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
+    tableAcceptsWrites(ddb);
+    busAcceptsEvents(events);
   });
 
   it('records the cutover as succeeded, releases its own lease and announces the release', async () => {
@@ -77,15 +75,13 @@ describe('finalize handler', () => {
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       TableName: config.tableName,
-      Key: { pk: 'service#orders-api', sk: ROLES.releaseKey },
+      Key: RECORD_KEY,
       ExpressionAttributeValues: { ':outcome': 'succeeded', ':finishedAt': NOW.toISOString() },
     });
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+    expectLeaseReleased(ddb, {
       TableName: config.tableName,
-      Key: LEASE_KEY,
       ConditionExpression: '#owner = :me',
       ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
     });
     const { detailType, detail } = releaseEvent();
     expect(detailType).toBe('Release Succeeded');
@@ -103,7 +99,7 @@ describe('finalize handler', () => {
       ExpressionAttributeValues: { ':outcome': 'succeeded', ':finishedAt': NOW.toISOString() },
     });
     expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'service#orders-api', sk: ROLES.releaseKey },
+      Key: RECORD_KEY,
       ExpressionAttributeValues: { ':outcome': 'rolled-back', ':rolledBackAt': SWITCHED_AT },
     });
     expect(releaseEvent().detail).toMatchObject({ action: 'rollback', live: 'blue', previous: 'green' });

@@ -1,11 +1,5 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyListenerCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/gate';
 import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../../lambdas/shared/errors';
@@ -17,9 +11,9 @@ import {
   rejected,
   rollbackState,
   stepEvent,
-  targetHealth,
   useConfig,
 } from './support';
+import { mockAws, targetsOf } from './support-mocks';
 
 const ERRORS_ALARM = 'orders-api-5xx';
 const LATENCY_ALARM = 'orders-api-p99';
@@ -27,9 +21,7 @@ const LATENCY_ALARM = 'orders-api-p99';
 // bakeSeconds 60: an alarm whose window is longer cannot fire during the bake.
 useConfig({ alarms: [ERRORS_ALARM, LATENCY_ALARM] });
 
-const cw = mockClient(CloudWatchClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const doc = mockClient(DynamoDBDocumentClient);
+const { cloudWatch, elb, ddb } = mockAws('cloudWatch', 'elb', 'ddb');
 
 /** A metric alarm as DescribeAlarms returns it: 10-second periods, 3 of them (a 30 s window). */
 function alarm(name: string, extra: Partial<MetricAlarm> = {}): MetricAlarm {
@@ -37,12 +29,11 @@ function alarm(name: string, extra: Partial<MetricAlarm> = {}): MetricAlarm {
 }
 
 function alarmsAre(...alarms: MetricAlarm[]): void {
-  cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: alarms });
+  cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: alarms });
 }
 
 function healthyTargets(group: string, count: number): void {
-  const states = Array.from({ length: count }, () => 'healthy' as const);
-  elb.on(DescribeTargetHealthCommand, { TargetGroupArn: group }).resolves(targetHealth(...states));
+  targetsOf(elb, group, ...Array.from({ length: count }, () => 'healthy' as const));
 }
 
 const dryRun = (roles = ROLES) =>
@@ -52,9 +43,6 @@ const dryRun = (roles = ROLES) =>
   });
 
 beforeEach(() => {
-  cw.reset();
-  elb.reset();
-  doc.reset();
   alarmsAre(alarm(ERRORS_ALARM), alarm(LATENCY_ALARM));
   healthyTargets(BLUE_TG, 2);
   healthyTargets(GREEN_TG, 2);
@@ -73,7 +61,7 @@ describe('Gate before a cutover', () => {
         { name: LATENCY_ALARM, state: 'OK' },
       ],
     });
-    expect(cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
+    expect(cloudWatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, {
       AlarmNames: [ERRORS_ALARM, LATENCY_ALARM],
       AlarmTypes: ['MetricAlarm'],
     });
@@ -198,14 +186,12 @@ describe('Gate for a dry run', () => {
     });
     expect(state.gate?.plan?.steps).toContain('switch the listener: blue 100 -> 0, green 0 -> 100');
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(doc).not.toHaveReceivedAnyCommand();
+    expect(ddb).not.toHaveReceivedAnyCommand();
   });
 
   it('says an idle side that is not attached is not health-checked yet, and writes nothing', async () => {
     // Prepare: targets of an unreferenced group report unused
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
-      .resolves(targetHealth('unused', 'unused'));
+    targetsOf(elb, GREEN_TG, 'unused', 'unused');
 
     // Act
     const state = await handler(stepEvent(dryRun({ ...ROLES, idleAttached: false })));
@@ -220,7 +206,7 @@ describe('Gate for a dry run', () => {
       expect.stringMatching(/^add green to the listener's forward action at weight 0/),
     );
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(doc).not.toHaveReceivedAnyCommand();
+    expect(ddb).not.toHaveReceivedAnyCommand();
   });
 
   it('reports a parity problem as a warning instead of refusing', async () => {

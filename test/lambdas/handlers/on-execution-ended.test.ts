@@ -1,39 +1,36 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeListenersCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyListenerCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/on-execution-ended';
 import {
+  allTrafficTo,
   awsError,
   BLUE_TG,
   EXECUTION_ARN,
-  GREEN_TG,
-  LISTENER_ARN,
+  LEASE_KEY,
   leaseItem,
-  listenerWith,
+  OTHER_EXECUTION,
   quietLogs,
+  RECORD_KEY,
   ROLES,
-  targetHealth,
   useConfig,
-  weightedForward,
 } from './support';
+import {
+  expectEventPut,
+  expectLeaseReleased,
+  expectRecordUpdatedWith,
+  expectRollbackFailedCounted,
+  fakeClockEachTest,
+  mockAws,
+  restoreGoesThrough,
+  routerOn,
+  targetsOf,
+} from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:40:00.000Z');
-const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
-const RECORD_KEY = { pk: 'service#orders-api', sk: ROLES.releaseKey };
-const OTHER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-2';
 
-const ddb = mockClient(DynamoDBDocumentClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const cloudWatch = mockClient(CloudWatchClient);
-const events = mockClient(EventBridgeClient);
+const { ddb, elb, cloudWatch, events } = mockAws('ddb', 'elb', 'cloudWatch', 'events');
 const config = useConfig();
 
 /** The EventBridge event of the state machine's status change, as the rule delivers it. */
@@ -68,32 +65,11 @@ function leaseIn(phase: 'acquired' | 'switching' | 'baking' | 'draining' | 'roll
     .resolves({ Item: leaseItem({ phase, releaseKey: ROLES.releaseKey, ...switched }) });
 }
 
-function routerOn(live: 'blue' | 'green'): void {
-  const actions = live === 'blue' ? weightedForward(100, 0) : weightedForward(0, 100);
-  elb.on(DescribeListenersCommand).resolves({ Listeners: [listenerWith(actions)] });
-}
-
 describe('on-execution-ended handler', () => {
+  fakeClockEachTest(NOW);
   beforeEach(() => {
-    ddb.reset();
-    elb.reset();
-    cloudWatch.reset();
-    events.reset();
-    ddb.on(UpdateCommand).resolves({});
-    ddb.on(DeleteCommand).resolves({});
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG })
-      .resolves(targetHealth('healthy', 'healthy'));
-    elb.on(ModifyListenerCommand).resolves({});
-    cloudWatch.on(PutMetricDataCommand).resolves({});
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-    jest.useFakeTimers({ now: NOW });
     quietLogs();
-  });
-
-  afterEach(() => {
-    jest.useRealTimers();
-    jest.restoreAllMocks();
+    restoreGoesThrough({ ddb, elb, cloudWatch, events });
   });
 
   it.each([
@@ -104,7 +80,7 @@ describe('on-execution-ended handler', () => {
     async (status, reason) => {
       // Prepare
       leaseIn('baking');
-      routerOn('green');
+      routerOn(elb, 'green');
 
       // Act
       const result = await handler(statusChange(status));
@@ -112,20 +88,7 @@ describe('on-execution-ended handler', () => {
       // Assess
       expect(result).toEqual({ action: 'restored blue' });
       expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
-      expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
-        ListenerArn: LISTENER_ARN,
-        DefaultActions: [
-          {
-            Type: 'forward',
-            ForwardConfig: {
-              TargetGroups: [
-                { TargetGroupArn: BLUE_TG, Weight: 100 },
-                { TargetGroupArn: GREEN_TG, Weight: 0 },
-              ],
-            },
-          },
-        ],
-      });
+      expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
       expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
         Key: RECORD_KEY,
         ExpressionAttributeValues: {
@@ -135,14 +98,8 @@ describe('on-execution-ended handler', () => {
           ':reason': reason,
         },
       });
-      expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
-        Key: LEASE_KEY,
-        ConditionExpression: '#owner = :me',
-        ExpressionAttributeValues: { ':me': EXECUTION_ARN },
-      });
-      expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
-        Entries: [expect.objectContaining({ DetailType: 'Release Rolled Back' })],
-      });
+      expectLeaseReleased(ddb, { ConditionExpression: '#owner = :me' });
+      expectEventPut(events, 'Release Rolled Back');
       expect(cloudWatch).not.toHaveReceivedCommand(PutMetricDataCommand);
     },
   );
@@ -150,17 +107,14 @@ describe('on-execution-ended handler', () => {
   it('writes nothing when the execution stopped between its fence and its write: traffic never left blue', async () => {
     // Prepare
     leaseIn('switching');
-    routerOn('blue');
+    routerOn(elb, 'blue');
 
     // Act
     await handler(statusChange('ABORTED'));
 
     // Assess
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: RECORD_KEY,
-      ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rolled-back' }),
-    });
+    expectRecordUpdatedWith(ddb, { ':outcome': 'rolled-back' });
     expect(ddb).toHaveReceivedCommand(DeleteCommand);
   });
 
@@ -190,7 +144,7 @@ describe('on-execution-ended handler', () => {
   it.each([
     [
       'is held by another execution',
-      { Item: leaseItem({ owner: OTHER_ARN, phase: 'baking', previous: 'blue' }) },
+      { Item: leaseItem({ owner: OTHER_EXECUTION, phase: 'baking', previous: 'blue' }) },
     ],
     ['is free', {}],
   ])('does nothing when the lease %s', async (_case, answer) => {
@@ -211,8 +165,8 @@ describe('on-execution-ended handler', () => {
   it('counts a restore it could not make in the RollbackFailed metric and closes the record as rollback-failed', async () => {
     // Prepare
     leaseIn('baking');
-    routerOn('green');
-    elb.on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG }).resolves(targetHealth('unhealthy'));
+    routerOn(elb, 'green');
+    targetsOf(elb, BLUE_TG, 'unhealthy');
 
     // Act
     const result = await handler(statusChange('TIMED_OUT'));
@@ -220,30 +174,15 @@ describe('on-execution-ended handler', () => {
     // Assess
     expect(result.action).toContain('blue is not fully healthy');
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(cloudWatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      Namespace: config.metricNamespace,
-      MetricData: [
-        {
-          MetricName: 'RollbackFailed',
-          Dimensions: [{ Name: 'Service', Value: 'orders-api' }],
-          Value: 1,
-          Unit: 'Count',
-        },
-      ],
-    });
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: RECORD_KEY,
-      ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rollback-failed' }),
-    });
-    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [expect.objectContaining({ DetailType: 'Rollback Failed' })],
-    });
+    expectRollbackFailedCounted(cloudWatch);
+    expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed' });
+    expectEventPut(events, 'Rollback Failed');
   });
 
   it('reports a restoring write that AWS refuses instead of crashing: counted, recorded, lease freed', async () => {
     // Prepare
     leaseIn('baking');
-    routerOn('green');
+    routerOn(elb, 'green');
     elb
       .on(ModifyListenerCommand)
       .rejects(awsError('AccessDenied', 'User is not authorized to perform: ModifyListener', 403));
@@ -258,16 +197,8 @@ describe('on-execution-ended handler', () => {
       Namespace: config.metricNamespace,
       MetricData: [expect.objectContaining({ MetricName: 'RollbackFailed', Value: 1 })],
     });
-    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: RECORD_KEY,
-      ExpressionAttributeValues: expect.objectContaining({ ':outcome': 'rollback-failed' }),
-    });
-    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
-      Key: LEASE_KEY,
-      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
-    });
-    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [expect.objectContaining({ DetailType: 'Rollback Failed' })],
-    });
+    expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed' });
+    expectLeaseReleased(ddb);
+    expectEventPut(events, 'Rollback Failed');
   });
 });

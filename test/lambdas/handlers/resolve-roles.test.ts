@@ -4,40 +4,50 @@ import {
   DescribeRulesCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   type Listener,
   ModifyListenerCommand,
   type Rule,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/resolve-roles';
 import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
-import { CutoverFailed, NothingToRollBack, RouterStateUnknown } from '../../../lambdas/shared/errors';
+import type { Color } from '../../../lambdas/shared/config';
+import {
+  type BlueGreenError,
+  CutoverFailed,
+  NothingToRollBack,
+  RouterStateUnknown,
+} from '../../../lambdas/shared/errors';
 import {
   BLUE_TG,
-  conditionFailed,
   cutoverState,
   EXECUTION_ARN,
   GREEN_TG,
+  LEASE_KEY,
   LISTENER_ARN,
   LOAD_BALANCER_ARN,
   listenerWith,
+  quietLogs,
   rejected,
   releaseItem,
   rollbackState,
   stepEvent,
-  targetHealth,
   useConfig,
   weightedForward,
 } from './support';
+import {
+  deregistrationDelayIs,
+  fakeClockEachTest,
+  leaseLost,
+  mockAws,
+  targetsOfEveryGroup,
+} from './support-mocks';
 
 useConfig();
 
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const doc = mockClient(DynamoDBDocumentClient);
+const { elb, ddb } = mockAws('elb', 'ddb');
 
 const NOW = Date.parse('2026-11-27T12:00:05.000Z');
 const HTTP_LISTENER_ARN =
@@ -62,7 +72,7 @@ function rulesOf(listenerArn: string, rules: Rule[]): void {
 }
 
 function historyIs(...records: ReleaseRecord[]): void {
-  doc.on(QueryCommand).resolves({ Items: records.map(releaseItem) });
+  ddb.on(QueryCommand).resolves({ Items: records.map(releaseItem) });
 }
 
 /** `seconds` before the test's clock, as the history stores times. */
@@ -89,25 +99,16 @@ const rollbackEvent = (force = false) => {
   return stepEvent({ ...state, request: { action: 'rollback', dryRun: false, force } });
 };
 
+fakeClockEachTest(NOW, { realQueues: true });
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  elb.reset();
-  doc.reset();
+  quietLogs('log');
   routerIs(weightedForward(100, 0));
   elb.on(DescribeRulesCommand).resolves({ Rules: [{ IsDefault: true, RuleArn: `${LISTENER_ARN}-default` }] });
-  elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'healthy'));
-  elb.on(DescribeTargetGroupAttributesCommand).resolves({
-    Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }],
-  });
+  targetsOfEveryGroup(elb, 'healthy', 'healthy');
+  deregistrationDelayIs(elb, 300);
   historyIs();
-  doc.on(PutCommand).resolves({});
-  doc.on(UpdateCommand).resolves({});
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-  jest.restoreAllMocks();
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('ResolveRoles reads the live side from the router', () => {
@@ -153,7 +154,7 @@ describe('ResolveRoles reads the live side from the router', () => {
     await handler(cutoverEvent);
 
     // Assess
-    expect(doc).toHaveReceivedCommandWith(PutCommand, {
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: {
         pk: 'service#orders-api',
         sk: RELEASE_KEY,
@@ -168,8 +169,8 @@ describe('ResolveRoles reads the live side from the router', () => {
       },
       ConditionExpression: 'attribute_not_exists(sk)',
     });
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
-      Key: { pk: 'service#orders-api', sk: 'lease' },
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: LEASE_KEY,
       ConditionExpression: '#owner = :me AND expiresAt > :now',
       ExpressionAttributeValues: expect.objectContaining({
         ':me': EXECUTION_ARN,
@@ -215,14 +216,14 @@ describe('ResolveRoles reads the live side from the router', () => {
     await handler(cutoverEvent);
 
     // Assess
-    expect(doc).toHaveReceivedCommandWith(PutCommand, {
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({ sk: RELEASE_KEY, version: 'v2', previousVersion: 'v1' }),
     });
   });
 
   it('fails with CutoverFailed and closes its record when it lost the lease meanwhile', async () => {
     // Prepare
-    doc.on(UpdateCommand, { Key: { pk: 'service#orders-api', sk: 'lease' } }).rejects(conditionFailed());
+    leaseLost(ddb);
 
     // Act
     const error = await rejected(handler(cutoverEvent));
@@ -231,7 +232,7 @@ describe('ResolveRoles reads the live side from the router', () => {
     expect(error).toBeInstanceOf(CutoverFailed);
     expect(error.name).toBe('CutoverFailed');
     expect(error.details.message).toContain('no longer holds the lease');
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'service#orders-api', sk: RELEASE_KEY },
       ExpressionAttributeValues: expect.objectContaining({
         ':outcome': 'failed',
@@ -255,8 +256,8 @@ describe('ResolveRoles reads the live side from the router', () => {
     // Assess
     expect(state.roles).toMatchObject({ live: 'blue', idle: 'green' });
     expect(state.roles?.releaseKey).toBeUndefined();
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
-    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 });
@@ -290,7 +291,7 @@ describe('ResolveRoles refuses a router it did not make', () => {
       expect(error).toBeInstanceOf(RouterStateUnknown);
       expect(error.name).toBe('RouterStateUnknown');
       expect(error.details.message).toMatch(message);
-      expect(doc).not.toHaveReceivedCommand(PutCommand);
+      expect(ddb).not.toHaveReceivedCommand(PutCommand);
     },
   );
 
@@ -310,7 +311,7 @@ describe('ResolveRoles refuses a router it did not make', () => {
     expect(error).toBeInstanceOf(RouterStateUnknown);
     expect(error.details.message).toContain(`the default action of listener HTTP:80 (${HTTP_LISTENER_ARN})`);
     expect(error.details.message).toContain('also forwards to the blue or green target group');
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('names a rule of the configured listener that forwards to blue', async () => {
@@ -364,7 +365,7 @@ describe('ResolveRoles refuses a router it did not make', () => {
     // Assess
     expect(error).toBeInstanceOf(RouterStateUnknown);
     expect(error.details.message).toContain(`target group ${GREEN_TG} was not found`);
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 });
 
@@ -403,7 +404,7 @@ describe('ResolveRoles for a rollback', () => {
       undoes: RELEASE_KEY,
       warnings: [],
     });
-    expect(doc).toHaveReceivedCommandWith(PutCommand, {
+    expect(ddb).toHaveReceivedCommandWith(PutCommand, {
       Item: expect.objectContaining({
         sk: ROLLBACK_KEY,
         kind: 'rollback',
@@ -465,8 +466,8 @@ describe('ResolveRoles for a rollback', () => {
     // Assess
     expect(error).toBeInstanceOf(NothingToRollBack);
     expect(error.details.message).toMatch(message);
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
-    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('goes past a contract release when forced, and says so', async () => {
@@ -483,27 +484,46 @@ describe('ResolveRoles for a rollback', () => {
 });
 
 describe('ResolveRoles refuses to deploy to a side that is still draining', () => {
+  /** A release of two minutes before the test's clock that moved traffic from `from` to `to` `secondsAgo`. */
+  function switchedAgo(
+    secondsAgo: number,
+    from: Color,
+    to: Color,
+    extra: Partial<ReleaseRecord> = {},
+  ): ReleaseRecord {
+    return cutover({
+      key: 'release#2026-11-27T11:58:00.000Z#release-0',
+      from,
+      to,
+      switchedAt: ago(secondsAgo),
+      ...extra,
+    });
+  }
+
+  /** The refusal says when `side` stopped receiving traffic and when to retry, `retryIn` seconds from now. */
+  function expectStillDraining(
+    error: BlueGreenError,
+    side: Color,
+    secondsAgo: number,
+    retryIn: number,
+  ): void {
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details.message).toContain(`${side} stopped receiving traffic ${secondsAgo} s ago`);
+    expect(error.details.message).toContain(`retry after ${new Date(NOW + retryIn * 1000).toISOString()}`);
+  }
+
   it('refuses a side that left traffic within its delay with CutoverFailed and the retry time', async () => {
     // Prepare: green handed traffic to blue 100 s ago; green's requests may take 300 s
-    historyIs(
-      cutover({
-        key: 'release#2026-11-27T11:58:00.000Z#release-0',
-        from: 'green',
-        to: 'blue',
-        switchedAt: ago(100),
-      }),
-    );
+    historyIs(switchedAgo(100, 'green', 'blue'));
 
     // Act
     const error = await rejected(handler(cutoverEvent));
 
     // Assess
-    expect(error).toBeInstanceOf(CutoverFailed);
-    expect(error.details.message).toContain('green stopped receiving traffic 100 s ago');
+    expectStillDraining(error, 'green', 100, 200);
     expect(error.details.message).toContain(`deregistration_delay.timeout_seconds of ${GREEN_TG}`);
-    expect(error.details.message).toContain(`retry after ${new Date(NOW + 200_000).toISOString()}`);
     expect(elb).toHaveReceivedCommandWith(DescribeTargetGroupAttributesCommand, { TargetGroupArn: GREEN_TG });
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it('counts the time traffic came back from a rolled-back release', async () => {
@@ -523,55 +543,34 @@ describe('ResolveRoles refuses to deploy to a side that is still draining', () =
     const error = await rejected(handler(cutoverEvent));
 
     // Assess
-    expect(error).toBeInstanceOf(CutoverFailed);
-    expect(error.details.message).toContain('green stopped receiving traffic 20 s ago');
-    expect(error.details.message).toContain(`retry after ${new Date(NOW + 280_000).toISOString()}`);
+    expectStillDraining(error, 'green', 20, 280);
   });
 
   it('counts the switch of a release whose rollback failed: traffic left that side all the same', async () => {
     // Prepare: blue -> green switched 100 s ago and its rollback failed, so green is live;
     // blue's requests may take 300 s
     routerIs(weightedForward(0, 100));
-    historyIs(
-      cutover({
-        key: 'release#2026-11-27T11:58:00.000Z#release-0',
-        from: 'blue',
-        to: 'green',
-        outcome: 'rollback-failed',
-        switchedAt: ago(100),
-      }),
-    );
+    historyIs(switchedAgo(100, 'blue', 'green', { outcome: 'rollback-failed' }));
 
     // Act
     const error = await rejected(handler(cutoverEvent));
 
     // Assess
-    expect(error).toBeInstanceOf(CutoverFailed);
-    expect(error.details.message).toContain('blue stopped receiving traffic 100 s ago');
+    expectStillDraining(error, 'blue', 100, 200);
     expect(error.details.message).toContain(`deregistration_delay.timeout_seconds of ${BLUE_TG}`);
-    expect(error.details.message).toContain(`retry after ${new Date(NOW + 200_000).toISOString()}`);
-    expect(doc).not.toHaveReceivedCommand(PutCommand);
+    expect(ddb).not.toHaveReceivedCommand(PutCommand);
   });
 
   it("sizes the wait by the idle group's own deregistration delay", async () => {
     // Prepare
-    historyIs(
-      cutover({
-        key: 'release#2026-11-27T11:58:00.000Z#release-0',
-        from: 'green',
-        to: 'blue',
-        switchedAt: ago(100),
-      }),
-    );
-    elb
-      .on(DescribeTargetGroupAttributesCommand, { TargetGroupArn: GREEN_TG })
-      .resolves({ Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '60' }] });
+    historyIs(switchedAgo(100, 'green', 'blue'));
+    deregistrationDelayIs(elb, 60, GREEN_TG);
 
     // Act
     const state = await handler(cutoverEvent);
 
     // Assess
     expect(state.roles?.idle).toBe('green');
-    expect(doc).toHaveReceivedCommand(PutCommand);
+    expect(ddb).toHaveReceivedCommand(PutCommand);
   });
 });

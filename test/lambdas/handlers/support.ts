@@ -7,7 +7,7 @@ import type {
   TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LeaseItem, ReleaseRecord } from '../../../lambdas/shared/aws/store';
-import { CONFIG_ENV, type RuntimeConfig } from '../../../lambdas/shared/config';
+import { CONFIG_ENV, type Color, type RuntimeConfig } from '../../../lambdas/shared/config';
 import { BlueGreenError } from '../../../lambdas/shared/errors';
 import type { Roles, WorkflowState } from '../../../lambdas/shared/state';
 
@@ -22,6 +22,12 @@ export const GREEN_TG =
   'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/09a6c3f2a6f6e7b1';
 export const HOOK_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:orders-deploy';
 export const EXECUTION_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-1';
+/** An earlier cutover (release-0) that holds the lease when a console rollback starts, and its release record. */
+export const CUTOVER_ARN = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-0';
+export const CUTOVER_RELEASE = 'release#2026-11-27T12:00:00.000Z#release-0';
+/** A later execution (release-2) that took the lease over from this one. */
+export const OTHER_EXECUTION =
+  'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-2';
 
 export const CONFIG: RuntimeConfig = {
   service: 'orders-api',
@@ -64,6 +70,21 @@ export const ROLES: Roles = {
   releaseKey: 'release#2026-11-27T12:00:00.000Z#release-1',
   warnings: [],
 };
+
+/** The key of the lease item in the table. */
+export const LEASE_KEY = { pk: 'service#orders-api', sk: 'lease' };
+
+/** The key of this execution's release record (ROLES.releaseKey) in the table. */
+export const RECORD_KEY = { pk: 'service#orders-api', sk: ROLES.releaseKey };
+
+/** The lease fence of one phase: a conditional update of the lease item by this execution that sets `phase`. */
+export function fenceOf(phase: string) {
+  return {
+    Key: LEASE_KEY,
+    ConditionExpression: '#owner = :me AND expiresAt > :now',
+    ExpressionAttributeValues: expect.objectContaining({ ':me': EXECUTION_ARN, ':phase': phase }),
+  };
+}
 
 /** A cutover's state after ResolveRoles; pass the parts a step adds. */
 export function cutoverState(extra: Partial<WorkflowState> = {}): WorkflowState {
@@ -113,6 +134,25 @@ export function weightedForward(blue: number | null, green: number | null): Acti
       },
     },
   ];
+}
+
+/** The listener write that puts all traffic on `side`: one forward, `side` at 100 first, the other side at 0. */
+export function allTrafficTo(side: Color): { ListenerArn: string; DefaultActions: Action[] } {
+  const [to, from] = side === 'blue' ? [BLUE_TG, GREEN_TG] : [GREEN_TG, BLUE_TG];
+  return {
+    ListenerArn: LISTENER_ARN,
+    DefaultActions: [
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: to, Weight: 100 },
+            { TargetGroupArn: from, Weight: 0 },
+          ],
+        },
+      },
+    ],
+  };
 }
 
 /** The configured listener (HTTPS:443 on LOAD_BALANCER_ARN) as DescribeListeners returns it. */
@@ -234,9 +274,12 @@ export function causeOf(outcome: { cause: string }): Record<string, unknown> {
   return JSON.parse(outcome.cause) as Record<string, unknown>;
 }
 
-/** Keeps the handlers' JSON log lines out of the test output. */
-export function quietLogs(): void {
-  for (const method of ['log', 'warn', 'error'] as const) {
+type ConsoleMethod = 'log' | 'warn' | 'error';
+
+/** Keeps the handlers' JSON log lines out of the test output: those of `methods`, or of all three. */
+export function quietLogs(...methods: ConsoleMethod[]): void {
+  const quieted: ConsoleMethod[] = methods.length > 0 ? methods : ['log', 'warn', 'error'];
+  for (const method of quieted) {
     jest.spyOn(console, method).mockImplementation(() => undefined);
   }
 }

@@ -1,13 +1,8 @@
 import {
-  type Action,
-  DescribeListenersCommand,
   DescribeTargetGroupAttributesCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import {
   BlueGreenError,
@@ -18,69 +13,53 @@ import {
 } from '../../../lambdas/shared/errors';
 import { handler } from '../../../lambdas/switch-traffic';
 import {
+  allTrafficTo,
   awsError,
   BLUE_TG,
   conditionFailed,
   cutoverState,
   EXECUTION_ARN,
+  fenceOf,
   GREEN_TG,
-  LISTENER_ARN,
-  leaseItem,
-  listenerWith,
+  OTHER_EXECUTION,
+  quietLogs,
   ROLES,
   rejected,
   rejectedWith,
   rollbackState,
   stepEvent,
-  targetHealth,
   useConfig,
   weightedForward,
 } from './support';
+import {
+  deregistrationDelayIs,
+  expectFenceBeforeWrite,
+  fakeClockEachTest,
+  leaseIs,
+  leaseLost,
+  mockAws,
+  routerIs,
+  routerOn,
+  targetsOf,
+  targetsOfEveryGroup,
+} from './support-mocks';
 
 useConfig();
 
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const doc = mockClient(DynamoDBDocumentClient);
+const { elb, ddb } = mockAws('elb', 'ddb');
 
 const NOW = Date.parse('2026-11-27T12:05:00.000Z');
 const RELEASE_KEY = ROLES.releaseKey!;
-const OTHER_EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-2';
 
-function routerIs(actions: Action[]): void {
-  elb.on(DescribeListenersCommand).resolves({ Listeners: [listenerWith(actions)] });
-}
-
-function leaseIs(extra: Parameters<typeof leaseItem>[0] = {}): void {
-  doc.on(GetCommand).resolves({ Item: leaseItem(extra) });
-}
-
-/** The lease fence of one phase: a conditional update of the lease item that sets `phase`. */
-function fenceOf(phase: string) {
-  return {
-    Key: { pk: 'service#orders-api', sk: 'lease' },
-    ConditionExpression: '#owner = :me AND expiresAt > :now',
-    ExpressionAttributeValues: expect.objectContaining({ ':me': EXECUTION_ARN, ':phase': phase }),
-  };
-}
-
+fakeClockEachTest(NOW, { realQueues: true });
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  elb.reset();
-  doc.reset();
-  routerIs(weightedForward(100, 0));
-  elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'healthy'));
-  elb.on(DescribeTargetGroupAttributesCommand).resolves({
-    Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '45' }],
-  });
+  quietLogs('log');
+  routerOn(elb, 'blue');
+  targetsOfEveryGroup(elb, 'healthy', 'healthy');
+  deregistrationDelayIs(elb, 45);
   elb.on(ModifyListenerCommand).resolves({});
-  leaseIs();
-  doc.on(UpdateCommand).resolves({});
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-  jest.restoreAllMocks();
+  leaseIs(ddb);
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('SwitchTraffic', () => {
@@ -90,20 +69,7 @@ describe('SwitchTraffic', () => {
 
     // Assess
     expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
-      ListenerArn: LISTENER_ARN,
-      DefaultActions: [
-        {
-          Type: 'forward',
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: GREEN_TG, Weight: 100 },
-              { TargetGroupArn: BLUE_TG, Weight: 0 },
-            ],
-          },
-        },
-      ],
-    });
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('green'));
     expect(state.switched).toEqual({ at: new Date(NOW).toISOString(), drainSeconds: 45 });
     expect(elb).toHaveReceivedCommandWith(DescribeTargetGroupAttributesCommand, { TargetGroupArn: BLUE_TG });
   });
@@ -114,7 +80,7 @@ describe('SwitchTraffic', () => {
 
     // Assess
     const fence = fenceOf('switching');
-    expect(doc).toHaveReceivedNthSpecificCommandWith(1, UpdateCommand, {
+    expect(ddb).toHaveReceivedNthSpecificCommandWith(1, UpdateCommand, {
       ...fence,
       ExpressionAttributeValues: {
         ':me': EXECUTION_ARN,
@@ -125,43 +91,32 @@ describe('SwitchTraffic', () => {
         ':releaseKey': RELEASE_KEY,
       },
     });
-    const write = elb.commandCalls(ModifyListenerCommand)[0]!;
-    expect(doc.commandCalls(UpdateCommand)[0]!.calledBefore(write)).toBe(true);
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
+    expectFenceBeforeWrite(ddb, elb);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, {
       Key: { pk: 'service#orders-api', sk: RELEASE_KEY },
       ExpressionAttributeValues: { ':switchedAt': new Date(NOW).toISOString() },
     });
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
   });
 
   it('marks the lease draining after the switch of a rollback, which does not bake', async () => {
     // Prepare
-    routerIs(weightedForward(0, 100));
+    routerOn(elb, 'green');
 
     // Act
     await handler(stepEvent(rollbackState()));
 
     // Assess
     expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, {
-      DefaultActions: [
-        {
-          Type: 'forward',
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: BLUE_TG, Weight: 100 },
-              { TargetGroupArn: GREEN_TG, Weight: 0 },
-            ],
-          },
-        },
-      ],
+      DefaultActions: allTrafficTo('blue').DefaultActions,
     });
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, fenceOf('draining'));
-    expect(doc).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('draining'));
+    expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
   });
 
   it('moves no traffic and fails with CutoverFailed when the lease was lost', async () => {
     // Prepare
-    doc.on(UpdateCommand).rejects(conditionFailed());
+    leaseLost(ddb);
 
     // Act
     const error = await rejected(handler(stepEvent(cutoverState())));
@@ -174,9 +129,7 @@ describe('SwitchTraffic', () => {
 
   it('moves no traffic and fails with IdleNotHealthy when the idle side stopped being healthy', async () => {
     // Prepare
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
-      .resolves(targetHealth('healthy', 'unhealthy'));
+    targetsOf(elb, GREEN_TG, 'healthy', 'unhealthy');
 
     // Act
     const error = await rejected(handler(stepEvent(cutoverState())));
@@ -187,12 +140,12 @@ describe('SwitchTraffic', () => {
       'green stopped being fully healthy just before the switch: green: 1 of 2 targets healthy; i-02:8080 unhealthy (Target.ResponseCodeMismatch)',
     );
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('moves no traffic and fails with RouterStateUnknown when someone else switched', async () => {
     // Prepare: the listener already sends everything to green, but this execution never got past its fence
-    routerIs(weightedForward(0, 100));
+    routerOn(elb, 'green');
 
     // Act
     const error = await rejected(handler(stepEvent(cutoverState())));
@@ -205,8 +158,8 @@ describe('SwitchTraffic', () => {
 
   it('moves no traffic when the listener was switched while another execution holds the lease', async () => {
     // Prepare
-    routerIs(weightedForward(0, 100));
-    leaseIs({ owner: OTHER_EXECUTION, phase: 'baking' });
+    routerOn(elb, 'green');
+    leaseIs(ddb, { owner: OTHER_EXECUTION, phase: 'baking' });
 
     // Act
     const error = await rejected(handler(stepEvent(cutoverState())));
@@ -218,7 +171,7 @@ describe('SwitchTraffic', () => {
 
   it('fails with RouterStateUnknown when the listener splits traffic', async () => {
     // Prepare
-    routerIs(weightedForward(50, 50));
+    routerIs(elb, weightedForward(50, 50));
 
     // Act
     const error = await rejected(handler(stepEvent(cutoverState())));
@@ -230,8 +183,8 @@ describe('SwitchTraffic', () => {
 
   it('does not write again when retried after its write, and returns the switched state', async () => {
     // Prepare: the first attempt fenced and wrote, then timed out
-    routerIs(weightedForward(0, 100));
-    leaseIs({ phase: 'switching', previous: 'blue', target: 'green', releaseKey: RELEASE_KEY });
+    routerOn(elb, 'green');
+    leaseIs(ddb, { phase: 'switching', previous: 'blue', target: 'green', releaseKey: RELEASE_KEY });
 
     // Act
     const state = await handler(stepEvent(cutoverState()));
@@ -239,8 +192,8 @@ describe('SwitchTraffic', () => {
     // Assess
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
     expect(state.switched).toEqual({ at: new Date(NOW).toISOString(), drainSeconds: 45 });
-    expect(doc).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('switching'));
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+    expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('switching'));
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
   });
 
   describe('when the router write itself fails', () => {
@@ -258,7 +211,7 @@ describe('SwitchTraffic', () => {
       expect(error.name).toBe('CutoverFailed');
       expect(error.details.message).toContain('the listener refused the switch (ValidationError');
       expect(error.details.message).toContain('traffic was not moved');
-      expect(doc).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
+      expect(ddb).not.toHaveReceivedCommandWith(UpdateCommand, fenceOf('baking'));
     });
 
     it('rethrows throttling as it is, so the state machine retries the step', async () => {
@@ -310,7 +263,7 @@ describe('SwitchTraffic', () => {
 
     it('fails with an error that makes the state machine roll back when the lease is lost', async () => {
       // Prepare
-      doc.on(UpdateCommand).resolvesOnce({}).resolvesOnce({}).rejects(conditionFailed());
+      ddb.on(UpdateCommand).resolvesOnce({}).resolvesOnce({}).rejects(conditionFailed());
 
       // Act
       const error = await rollsBack();

@@ -1,7 +1,4 @@
-import {
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { IdleNotHealthy } from '../../../lambdas/shared/errors';
@@ -9,11 +6,12 @@ import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import { handler } from '../../../lambdas/wait-healthy';
 import { cutoverState, GREEN_TG, onFakeClock, rejected, stepEvent, targetHealth, useConfig } from './support';
+import { fakeClockEachTest, mockAws, targetsOfEveryGroup } from './support-mocks';
 
 // pollSeconds 1, healthTimeoutSeconds 60: longer than one invocation's polling budget.
 const config = useConfig();
 
-const elb = mockClient(ElasticLoadBalancingV2Client);
+const { elb } = mockAws('elb');
 
 const NOW = Date.parse('2026-11-27T12:01:00.000Z');
 
@@ -30,19 +28,12 @@ function waitingSince(seconds: number): WorkflowState {
   });
 }
 
-beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-  elb.reset();
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-});
+fakeClockEachTest(NOW, { realQueues: true });
 
 describe('WaitHealthy', () => {
   it('is done at the first poll that finds every target healthy', async () => {
     // Prepare
-    elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'healthy'));
+    targetsOfEveryGroup(elb, 'healthy', 'healthy');
 
     // Act
     const state = await onFakeClock(handler(stepEvent(cutoverState())));
@@ -84,7 +75,7 @@ describe('WaitHealthy', () => {
     'keeps polling a target that stays %s and hands back not healthy when its invocation budget ends',
     async (targetState, detail) => {
       // Prepare
-      elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', targetState));
+      targetsOfEveryGroup(elb, 'healthy', targetState);
 
       // Act
       const state = await onFakeClock(handler(stepEvent(cutoverState())));
@@ -106,7 +97,7 @@ describe('WaitHealthy', () => {
 
   it('never counts a group without registered targets as healthy', async () => {
     // Prepare
-    elb.on(DescribeTargetHealthCommand).resolves(targetHealth());
+    targetsOfEveryGroup(elb);
 
     // Act
     const state = await onFakeClock(handler(stepEvent(cutoverState())));
@@ -121,7 +112,7 @@ describe('WaitHealthy', () => {
 
   it('keeps the time the wait began across invocations', async () => {
     // Prepare
-    elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'healthy'));
+    targetsOfEveryGroup(elb, 'healthy', 'healthy');
     const earlier = waitingSince(50);
 
     // Act
@@ -134,7 +125,7 @@ describe('WaitHealthy', () => {
 
   it('fails with IdleNotHealthy and the targets summary once healthTimeoutSeconds has passed', async () => {
     // Prepare: the second invocation of a wait that began 55 s ago
-    elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'unhealthy'));
+    targetsOfEveryGroup(elb, 'healthy', 'unhealthy');
 
     // Act
     const error = await rejected(onFakeClock(handler(stepEvent(waitingSince(55)))));
@@ -151,7 +142,7 @@ describe('WaitHealthy', () => {
 
   it('fails with IdleNotHealthy when no target was ever registered', async () => {
     // Prepare
-    elb.on(DescribeTargetHealthCommand).resolves(targetHealth());
+    targetsOfEveryGroup(elb);
 
     // Act
     const error = await rejected(onFakeClock(handler(stepEvent(waitingSince(59)))));

@@ -1,43 +1,42 @@
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import {
-  DescribeListenersCommand,
-  DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyListenerCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import { handler } from '../../../lambdas/watch';
 import {
+  allTrafficTo,
   BLUE_TG,
-  conditionFailed,
   cutoverState,
-  EXECUTION_ARN,
+  fenceOf,
   GREEN_TG,
-  LISTENER_ARN,
   leaseItem,
-  listenerWith,
+  OTHER_EXECUTION,
   onFakeClock,
+  quietLogs,
   stepEvent,
-  targetHealth,
   useConfig,
-  weightedForward,
 } from './support';
+import {
+  expectFenceBeforeWrite,
+  fakeClockEachTest,
+  leaseIs,
+  leaseLost,
+  mockAws,
+  routerOn,
+  targetsOf,
+  targetsOfEveryGroup,
+} from './support-mocks';
 
 // bakeSeconds 60 (longer than one invocation's budget), alarms: orders-api-5xx.
 const config = useConfig();
 const ALARM = config.alarms[0]!;
 
-const cw = mockClient(CloudWatchClient);
-const elb = mockClient(ElasticLoadBalancingV2Client);
-const doc = mockClient(DynamoDBDocumentClient);
+const { cloudWatch, elb, ddb } = mockAws('cloudWatch', 'elb', 'ddb');
 
 const NOW = Date.parse('2026-11-27T12:10:00.000Z');
 const CONSOLE_ROLLBACK = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:rollback-1';
-const OTHER_EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:bluegreen-orders-api:release-2';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -79,52 +78,23 @@ function alarmState(state: MetricAlarm['StateValue'], reason?: string): { Metric
   };
 }
 
-const BACK_ON_BLUE = {
-  ListenerArn: LISTENER_ARN,
-  DefaultActions: [
-    {
-      Type: 'forward',
-      ForwardConfig: {
-        TargetGroups: [
-          { TargetGroupArn: BLUE_TG, Weight: 100 },
-          { TargetGroupArn: GREEN_TG, Weight: 0 },
-        ],
-      },
-    },
-  ],
-};
-
-const ROLLING_BACK_FENCE = {
-  Key: { pk: 'service#orders-api', sk: 'lease' },
-  ConditionExpression: '#owner = :me AND expiresAt > :now',
-  ExpressionAttributeValues: expect.objectContaining({ ':me': EXECUTION_ARN, ':phase': 'rolling-back' }),
-};
-
+fakeClockEachTest(NOW, { realQueues: true });
 beforeEach(() => {
-  jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] });
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  cw.reset();
-  elb.reset();
-  doc.reset();
-  cw.on(DescribeAlarmsCommand).resolves(alarmState('OK'));
-  elb.on(DescribeTargetHealthCommand).resolves(targetHealth('healthy', 'healthy'));
+  quietLogs('log', 'warn');
+  cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('OK'));
+  targetsOfEveryGroup(elb, 'healthy', 'healthy');
   // After the switch the listener sends everything to green.
-  elb.on(DescribeListenersCommand).resolves({ Listeners: [listenerWith(weightedForward(0, 100))] });
+  routerOn(elb, 'green');
   elb.on(ModifyListenerCommand).resolves({});
-  doc.on(GetCommand).resolves({ Item: leaseItem({ phase: 'baking', previous: 'blue', target: 'green' }) });
-  doc.on(UpdateCommand).resolves({});
-});
-
-afterEach(() => {
-  jest.useRealTimers();
-  jest.restoreAllMocks();
+  leaseIs(ddb, { phase: 'baking', previous: 'blue', target: 'green' });
+  ddb.on(UpdateCommand).resolves({});
 });
 
 describe('Bake', () => {
   it('rolls back when an alarm goes to ALARM, writing the previous weights back at once', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand)
+    cloudWatch
+      .on(DescribeAlarmsCommand)
       .resolvesOnce(alarmState('OK'))
       .resolvesOnce(alarmState('OK'))
       .resolves(alarmState('ALARM', 'Threshold Crossed: 5 datapoints > 10'));
@@ -142,21 +112,20 @@ describe('Bake', () => {
       restoredAt: iso(NOW + 2_000),
     });
     expect(elb).toHaveReceivedCommandTimes(ModifyListenerCommand, 1);
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, BACK_ON_BLUE);
-    expect(cw).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 3);
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
+    expect(cloudWatch).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 3);
   });
 
   it('takes the lease for the rollback before it writes the listener', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
+    cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
 
     // Act
     await onFakeClock(bake(switchedState(0)));
 
     // Assess
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, ROLLING_BACK_FENCE);
-    const fence = doc.commandCalls(UpdateCommand)[0]!;
-    expect(fence.calledBefore(elb.commandCalls(ModifyListenerCommand)[0]!)).toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('rolling-back'));
+    expectFenceBeforeWrite(ddb, elb);
   });
 
   it.each([
@@ -168,10 +137,8 @@ describe('Bake', () => {
     ['no healthy target is left', ['draining', 'initial'] as const, 'green has no healthy target left'],
   ])('rolls back when %s on the new side', async (_case, states, reason) => {
     // Prepare
-    elb.on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG }).resolves(targetHealth(...states));
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG })
-      .resolves(targetHealth('healthy', 'healthy'));
+    targetsOf(elb, GREEN_TG, ...states);
+    targetsOf(elb, BLUE_TG, 'healthy', 'healthy');
 
     // Act
     const state = await onFakeClock(bake(switchedState(0)));
@@ -182,14 +149,12 @@ describe('Bake', () => {
       reason: `${reason} during the bake`,
       restoredAt: iso(NOW),
     });
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, BACK_ON_BLUE);
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
   });
 
   it('takes targets that are starting or draining for ordinary scaling, not for trouble', async () => {
     // Prepare
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: GREEN_TG })
-      .resolves(targetHealth('healthy', 'initial', 'draining'));
+    targetsOf(elb, GREEN_TG, 'healthy', 'initial', 'draining');
 
     // Act
     const state = await onFakeClock(bake(switchedState(50)));
@@ -201,7 +166,7 @@ describe('Bake', () => {
 
   it('rolls back when a rollback was requested on the lease', async () => {
     // Prepare
-    doc
+    ddb
       .on(GetCommand)
       .resolvesOnce({ Item: leaseItem({ phase: 'baking' }) })
       .resolves({
@@ -221,15 +186,13 @@ describe('Bake', () => {
       requestedBy: CONSOLE_ROLLBACK,
       restoredAt: iso(NOW + 1_000),
     });
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, BACK_ON_BLUE);
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
   });
 
   it('never sends traffic back to a previous side that is not healthy; the verdict stands', async () => {
     // Prepare
-    cw.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
-    elb
-      .on(DescribeTargetHealthCommand, { TargetGroupArn: BLUE_TG })
-      .resolves(targetHealth('unhealthy', 'healthy'));
+    cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
+    targetsOf(elb, BLUE_TG, 'unhealthy', 'healthy');
 
     // Act
     const state = await onFakeClock(bake(switchedState(0)));
@@ -242,8 +205,8 @@ describe('Bake', () => {
 
   it('leaves the listener alone when another execution took the lease', async () => {
     // Prepare
-    doc.on(GetCommand).resolves({ Item: leaseItem({ owner: OTHER_EXECUTION, phase: 'acquired' }) });
-    doc.on(UpdateCommand).rejects(conditionFailed());
+    leaseIs(ddb, { owner: OTHER_EXECUTION, phase: 'acquired' });
+    leaseLost(ddb);
 
     // Act
     const state = await onFakeClock(bake(switchedState(0)));
@@ -268,7 +231,7 @@ describe('Bake', () => {
     expect(state.watch).toEqual({ phase: 'bake', until: iso(NOW + 30_000), verdict: 'done' });
     expect(Date.now()).toBe(NOW + 30_000);
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(doc).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
   });
 
   it('hands back "continue" when its budget ends before the bake; the next one finishes it', async () => {
@@ -292,7 +255,7 @@ describe('Bake', () => {
 describe('Drain', () => {
   it('waits until the deregistration delay after the switch has passed, watching no alarm', async () => {
     // Prepare: switched 60 s ago, requests may take 90 s; an alarm firing now no longer concerns the release
-    cw.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
+    cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('ALARM'));
 
     // Act
     const state = await onFakeClock(drain(baked(90)));
@@ -300,7 +263,7 @@ describe('Drain', () => {
     // Assess
     expect(state.watch).toEqual({ phase: 'drain', until: iso(NOW + 30_000), verdict: 'done' });
     expect(Date.now()).toBe(NOW + 30_000);
-    expect(cw).not.toHaveReceivedCommand(DescribeAlarmsCommand);
+    expect(cloudWatch).not.toHaveReceivedCommand(DescribeAlarmsCommand);
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 
@@ -328,7 +291,7 @@ describe('Drain', () => {
 
   it('rolls back when a rollback was requested during the drain', async () => {
     // Prepare
-    doc
+    ddb
       .on(GetCommand)
       .resolvesOnce({ Item: leaseItem({ phase: 'baking' }) })
       .resolvesOnce({ Item: leaseItem({ phase: 'baking' }) })
@@ -348,7 +311,7 @@ describe('Drain', () => {
       requestedBy: CONSOLE_ROLLBACK,
       restoredAt: iso(NOW + 2_000),
     });
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, ROLLING_BACK_FENCE);
-    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, BACK_ON_BLUE);
+    expect(ddb).toHaveReceivedCommandWith(UpdateCommand, fenceOf('rolling-back'));
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
   });
 });
