@@ -65,7 +65,9 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     steps.push(
       `bake ${config.bakeSeconds} s watching the alarms and ${roles.idle}'s health; roll back at the first sign of trouble`,
     );
-  steps.push(`drain ${roles.live} for its deregistration delay, record the release, keep ${roles.live} warm`);
+  steps.push(
+    `let ${roles.live}'s requests in flight finish (its deregistration delay after the switch), record the release, keep ${roles.live} warm`,
+  );
   const plan = {
     action: request.action,
     live: roles.live,
