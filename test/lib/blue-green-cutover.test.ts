@@ -1,21 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BlueGreenCutover, type BlueGreenCutoverProps } from '../../lib';
-
-const LISTENER =
-  'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/0123456789abcdef/0123456789abcdef';
-const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef';
-const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/fedcba9876543210';
-const HOOK = 'arn:aws:lambda:us-east-1:123456789012:function:orders-deploy';
+import { BLUE, HOOK, LISTENER, TRAFFIC } from '../support/traffic';
 
 const base: BlueGreenCutoverProps = {
   service: 'orders-api',
-  traffic: {
-    type: 'alb-listener',
-    listenerArn: LISTENER,
-    blueTargetGroupArn: BLUE,
-    greenTargetGroupArn: GREEN,
-  },
+  traffic: TRAFFIC,
   alarms: ['orders-api-5xx'],
   bakeSeconds: 300,
   healthTimeoutSeconds: 120,

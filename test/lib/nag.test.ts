@@ -5,20 +5,9 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { BlueGreenCutover, type BlueGreenCutoverProps } from '../../lib';
+import { HOOK, TRAFFIC } from '../support/traffic';
 
-const props: BlueGreenCutoverProps = {
-  service: 'orders-api',
-  traffic: {
-    type: 'alb-listener',
-    listenerArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/0123456789abcdef/0123456789abcdef',
-    blueTargetGroupArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef',
-    greenTargetGroupArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/fedcba9876543210',
-  },
-  alarms: ['orders-api-5xx'],
-};
+const props: BlueGreenCutoverProps = { service: 'orders-api', traffic: TRAFFIC, alarms: ['orders-api-5xx'] };
 
 interface Report {
   pluginReports: Array<{
@@ -56,7 +45,7 @@ describe('AWS Solutions checks (cdk-nag)', () => {
             ...props,
             deploy: {
               type: 'lambda-hook',
-              functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:deploy',
+              functionArn: HOOK,
             },
           }),
       ),

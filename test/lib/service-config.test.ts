@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BlueGreenServiceStack, ConfigError, loadServiceConfig, parseServiceConfig } from '../../lib';
+import { TRAFFIC } from '../support/traffic';
 
-const valid = {
-  service: 'orders-api',
-  traffic: {
-    type: 'alb-listener',
-    listenerArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders/0123456789abcdef/0123456789abcdef',
-    blueTargetGroupArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef',
-    greenTargetGroupArn:
-      'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/fedcba9876543210',
-  },
-  alarms: ['orders-api-5xx'],
-};
+const valid = { service: 'orders-api', traffic: TRAFFIC, alarms: ['orders-api-5xx'] };
 
 function fieldOf(json: unknown): string {
   try {
