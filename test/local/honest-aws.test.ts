@@ -8,6 +8,7 @@ import {
   type ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   type AlbFixture,
   addRuleForwardingTo,
@@ -338,6 +339,121 @@ describe('pass-through', () => {
       ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     } finally {
       ddb.destroy();
+    }
+  });
+});
+
+describe('call log, injected faults and emulated functions', () => {
+  const ddbAs = (caller: string) =>
+    new DynamoDBClient({
+      endpoint: proxy.endpoint,
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+      userAgentAppId: caller,
+      maxAttempts: 1,
+    });
+
+  test('records each call with its service, operation, parameters and the caller of the user agent', async () => {
+    const ddb = ddbAs('orders-gate');
+    const from = proxy.calls.length;
+    try {
+      await ddb.send(new GetItemCommand({ TableName: 'passthrough', Key: { pk: { S: 'a' } } }));
+      await elb.send(new DescribeListenersCommand({ ListenerArns: [fx.listenerArn] }));
+    } finally {
+      ddb.destroy();
+    }
+    const calls = proxy.calls.slice(from);
+    expect(calls[0]).toMatchObject({
+      service: 'dynamodb',
+      region: 'us-east-1',
+      operation: 'GetItem',
+      caller: 'orders-gate',
+      params: { TableName: 'passthrough' },
+    });
+    expect(calls[1]).toMatchObject({ service: 'elasticloadbalancing', operation: 'DescribeListeners' });
+    expect(calls[1]?.caller).toBeUndefined();
+  });
+
+  test('fails matching calls of the named caller with the AWS error, as many times as asked', async () => {
+    const denied = ddbAs('orders-watch');
+    const other = ddbAs('orders-gate');
+    const remove = proxy.injectFault({
+      service: 'dynamodb',
+      operation: 'GetItem',
+      caller: 'orders-watch',
+      code: 'AccessDeniedException',
+      message: 'not authorized to perform dynamodb:GetItem',
+      times: 1,
+    });
+    const get = new GetItemCommand({ TableName: 'passthrough', Key: { pk: { S: 'a' } } });
+    try {
+      await expect(other.send(get)).resolves.toBeDefined();
+      await expect(denied.send(get)).rejects.toMatchObject({
+        name: 'AccessDeniedException',
+        message: 'not authorized to perform dynamodb:GetItem',
+        $metadata: { httpStatusCode: 400 },
+      });
+      // Used up after one failure.
+      await expect(denied.send(get)).resolves.toBeDefined();
+    } finally {
+      remove();
+      denied.destroy();
+      other.destroy();
+    }
+  });
+
+  test('injects Query-protocol faults too (ELB)', async () => {
+    const remove = proxy.injectFault({
+      service: 'elasticloadbalancing',
+      operation: 'ModifyListener',
+      code: 'AccessDenied',
+      status: 403,
+    });
+    try {
+      await expect(elb.send(weighted(100, 0))).rejects.toMatchObject({
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      });
+    } finally {
+      remove();
+    }
+  });
+
+  test('answers Invoke of an emulated function by ARN or name; a thrown error is an Unhandled function error', async () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:orders-deploy';
+    proxy.emulateFunction(arn, (event) => {
+      const e = event as { version?: string };
+      if (e.version === 'bad') throw new Error('image not found');
+      return { status: 'SUCCEEDED', echoed: e.version };
+    });
+    const lambda = new LambdaClient({
+      endpoint: proxy.endpoint,
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+    });
+    const invoke = async (FunctionName: string, version: string) => {
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode(JSON.stringify({ version })) }),
+      );
+      return {
+        error: out.FunctionError,
+        payload: JSON.parse(new TextDecoder().decode(out.Payload)) as unknown,
+      };
+    };
+    try {
+      expect(await invoke(arn, 'v2')).toEqual({
+        error: undefined,
+        payload: { status: 'SUCCEEDED', echoed: 'v2' },
+      });
+      expect(await invoke('orders-deploy:live', 'v3')).toMatchObject({ payload: { echoed: 'v3' } });
+      expect(await invoke(arn, 'bad')).toEqual({
+        error: 'Unhandled',
+        payload: { errorType: 'Error', errorMessage: 'image not found', trace: [] },
+      });
+      // Functions not emulated still reach moto, which does not know them.
+      await expect(invoke('someone-else', 'v1')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    } finally {
+      lambda.destroy();
     }
   });
 });

@@ -473,6 +473,27 @@ describe('LocalWorkflow', () => {
     expect(ofType(warm, 'LambdaSucceeded')[0].initDurationMs).toBeUndefined();
   });
 
+  test('clockRate runs the handlers on a faster clock: their sleeps, dates and function timeout', async () => {
+    const fast = new LocalWorkflow(wf, { awsEndpoint: moto.endpoint, clockRate: 5, onLog: () => {} });
+    try {
+      const started = Date.now();
+      const ok = await fast.start({ mode: 'gate', behaviour: 'sleep', ms: 400 }).result;
+      expect(ok.status).toBe('SUCCEEDED');
+      const out = (ok as { output: { elapsedMs: number; remainingMs: number } }).output;
+      // The handler saw 400 ms pass and a deadline in its own time (1 s function timeout).
+      expect(out.elapsedMs).toBeGreaterThanOrEqual(400);
+      expect(out.remainingMs).toBeLessThanOrEqual(1000);
+      expect(out.remainingMs).toBeGreaterThan(500);
+      // 3 s of the handler's time is past its 1 s timeout, though only 0.6 s of real time.
+      const late = await fast.start({ mode: 'gate', behaviour: 'sleep', ms: 3000 }).result;
+      expect(failed(late).error).toBe('Sandbox.Timedout');
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await fast.close();
+    }
+    expect(() => new LocalWorkflow(wf, { awsEndpoint: moto.endpoint, clockRate: 0 })).toThrow(/clockRate/);
+  });
+
   test('a task running past its TimeoutSeconds fails with States.Timeout', async () => {
     const started = Date.now();
     const exec = runner.start({ mode: 'slow', ms: 2500 });
