@@ -16,9 +16,6 @@ export interface WorkflowProps {
 /** Errors raised before the router write of SwitchTraffic: traffic did not move. */
 const SWITCH_PRE_WRITE_ERRORS = ['IdleNotHealthy', 'RouterStateUnknown', 'CutoverFailed'];
 
-/** SDK errors worth another try, as the handler rethrows them (errorType is the SDK error's name). */
-const TRANSIENT_ERRORS = [...TRANSIENT_ERROR_NAMES];
-
 const EXECUTION = {
   arn: sfn.JsonPath.executionId,
   name: sfn.JsonPath.executionName,
@@ -48,7 +45,8 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
       taskTimeout: sfn.Timeout.duration(Duration.seconds(STEPS[name] + 15)),
     });
     task.addRetry({
-      errors: TRANSIENT_ERRORS,
+      // SDK errors worth another try, as the handler rethrows them (errorType is the SDK error's name).
+      errors: [...TRANSIENT_ERROR_NAMES],
       interval: Duration.seconds(1),
       maxAttempts: 3,
       backoffRate: 2,

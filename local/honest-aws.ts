@@ -466,10 +466,9 @@ export class HonestAws {
   private emulatedFunction(call: ApiCall): EmulatedFunction | undefined {
     if (call.service !== 'lambda' || call.operation !== 'Invoke') return undefined;
     const ref = String(call.params.FunctionName ?? '');
+    const unqualified = ref.startsWith('arn:') ? ref.split(':').slice(0, 7).join(':') : ref.split(':')[0];
     for (const [arn, handler] of this.functions) {
-      const name = arn.split(':')[6];
-      const unqualified = ref.startsWith('arn:') ? ref.split(':').slice(0, 7).join(':') : ref.split(':')[0];
-      if (unqualified === arn || unqualified === name) return handler;
+      if (unqualified === arn || unqualified === arn.split(':')[6]) return handler;
     }
     return undefined;
   }

@@ -88,7 +88,7 @@ const functions = (): SynthesizedFunction[] => env.workflow.wf.functions;
 
 /** The function of a step, by the logical id the construct gives it (`Cutover<Step>Function...`). */
 function fn(step: string): SynthesizedFunction {
-  const found = env.workflow.wf.functions.find((f) => f.logicalId.startsWith(`Cutover${step}Function`));
+  const found = functions().find((f) => f.logicalId.startsWith(`Cutover${step}Function`));
   if (!found) throw new Error(`no function for step ${step}`);
   return found;
 }
