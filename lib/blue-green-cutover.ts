@@ -18,7 +18,7 @@ import {
   TARGET_GROUP_ARN,
 } from '../lambdas/shared/config';
 import { firstProblem } from '../lambdas/shared/validation';
-import { crossFieldProblem, serviceConfigSchema } from './service-config';
+import { crossFieldProblem, defaultPollSeconds, serviceConfigSchema } from './service-config';
 import { STEPS, StepFunction, type StepName } from './step-functions';
 import { buildWorkflow } from './workflow';
 
@@ -56,7 +56,7 @@ export interface BlueGreenCutoverProps {
   readonly healthTimeoutSeconds?: number;
   /**
    * Seconds between target health polls.
-   * @default 5
+   * @default 5, or healthTimeoutSeconds when that is shorter
    */
   readonly pollSeconds?: number;
   /**
@@ -138,7 +138,7 @@ export class BlueGreenCutover extends Construct {
     const stack = Stack.of(this);
     const deploy: DeployConfig = props.deploy ?? { type: 'none' };
     const healthTimeoutSeconds = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
-    const pollSeconds = props.pollSeconds ?? LIMITS.pollSeconds.default;
+    const pollSeconds = props.pollSeconds ?? defaultPollSeconds(healthTimeoutSeconds);
     const bakeSeconds = props.bakeSeconds ?? LIMITS.bakeSeconds.default;
     const alarms = [...(props.alarms ?? [])];
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;

@@ -29,6 +29,14 @@ export const serviceConfigSchema = z.strictObject({
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 
 /**
+ * pollSeconds when not given: 5, or healthTimeoutSeconds when that is shorter, so that timings as
+ * small as 1 second are accepted without spelling out pollSeconds.
+ */
+export function defaultPollSeconds(healthTimeoutSeconds: number | undefined): number {
+  return Math.min(LIMITS.pollSeconds.default, healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default);
+}
+
+/**
  * The rules that span two fields, shared by the config file and the construct's props. Timings not
  * given count with their defaults, so both refuse the same combinations.
  */
@@ -43,7 +51,7 @@ export function crossFieldProblem(
       message: `"traffic.greenTargetGroupArn" must differ from "traffic.blueTargetGroupArn", both are "${config.traffic.blueTargetGroupArn}"`,
     };
   }
-  const poll = config.pollSeconds ?? LIMITS.pollSeconds.default;
+  const poll = config.pollSeconds ?? defaultPollSeconds(config.healthTimeoutSeconds);
   const health = config.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
   if (poll > health) {
     return {

@@ -123,6 +123,11 @@ describe('BlueGreenCutover', () => {
     expect(JSON.stringify(sm)).not.toContain('\\"Deploy\\"');
   });
 
+  it('accepts timings of 1 s without pollSeconds: the poll defaults to the health timeout when shorter', () => {
+    const t = Template.fromStack(stackWith({ ...base, healthTimeoutSeconds: 1, bakeSeconds: 1, alarms: [] }));
+    expect(JSON.stringify(t.toJSON())).toContain('\\"pollSeconds\\":1,');
+  });
+
   describe('refuses wrong props, naming the prop and the value', () => {
     it.each<[string, Partial<BlueGreenCutoverProps>, RegExp]>([
       ['service', { service: 'Orders_API' }, /props\.service.*"Orders_API"/],
@@ -149,11 +154,6 @@ describe('BlueGreenCutover', () => {
         /pollSeconds \(200\) must not exceed/,
       ],
       ['healthTimeoutSeconds', { healthTimeoutSeconds: 1.5 }, /props\.healthTimeoutSeconds.*1\.5/],
-      [
-        'health below the default poll',
-        { healthTimeoutSeconds: 3 },
-        /props\.pollSeconds \(5\) must not exceed props\.healthTimeoutSeconds \(3\)/,
-      ],
       ['unknown prop', { bake: 60 } as Partial<BlueGreenCutoverProps>, /unknown prop props\.bake/],
       ['alarms', { alarms: ['a', 'a'] }, /props\.alarms.*twice/],
       [

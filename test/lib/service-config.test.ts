@@ -34,8 +34,7 @@ describe('config file', () => {
     [{ ...valid, traffic: { ...valid.traffic, listenerArn: 'x' } }, 'traffic.listenerArn'],
     [{ ...valid, deploy: { type: 'ecs' } }, 'deploy.type'],
     [{ ...valid, alarms: 'orders-api-5xx' }, 'alarms'],
-    // 3 s of health timeout cannot hold one poll at the default 5 s.
-    [{ ...valid, pollSeconds: undefined, healthTimeoutSeconds: 3 }, 'pollSeconds'],
+    [{ ...valid, pollSeconds: 10, healthTimeoutSeconds: 3 }, 'pollSeconds'],
     [
       { ...valid, traffic: { ...valid.traffic, greenTargetGroupArn: valid.traffic.blueTargetGroupArn } },
       'traffic.greenTargetGroupArn',
