@@ -12,12 +12,12 @@ import { z } from 'zod';
 import {
   CONFIG_ENV,
   type DeployConfig,
+  firstProblem,
   LIMITS,
   LISTENER_ARN,
   type RuntimeConfig,
   TARGET_GROUP_ARN,
-} from '../lambdas/shared/config';
-import { firstProblem } from '../lambdas/shared/validation';
+} from '../lambdas/shared/contract';
 import { crossFieldProblem, defaultPollSeconds, serviceConfigSchema } from './service-config';
 import { STEPS, StepFunction, type StepName } from './step-functions';
 import { buildWorkflow } from './workflow';

@@ -1,4 +1,4 @@
-export type { DeployHookEvent } from '../lambdas/deploy/index';
+export type { DeployHookEvent } from '../lambdas/shared/contract';
 export {
   type AlbListenerTraffic,
   BlueGreenCutover,

@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/errors';
+import { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/aws/transient';
 import type { StepName } from './step-functions';
 import { STEPS } from './step-functions';
 

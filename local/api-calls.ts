@@ -37,7 +37,8 @@ export function describeCall(req: http.IncomingMessage, body: Buffer, at = Date.
   if (!scope) return undefined;
   const url = new URL(req.url ?? '/', 'http://proxy');
   const userAgent = `${header(req, 'x-amz-user-agent')} ${header(req, 'user-agent')}`;
-  const caller = /(?:^|\s)app\/(\S+)/.exec(userAgent)?.[1];
+  // Powertools appends its own tag to the app id (`<id>/PT/<feature>/...`, sent as `<id>-PT-...`).
+  const caller = /(?:^|\s)app\/(\S+?)(?:-PT-\S*)?(?:\s|$)/.exec(userAgent)?.[1];
   const base = { at, service: scope.service, region: scope.region, ...(caller ? { caller } : {}) };
 
   const target = header(req, 'x-amz-target');

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { DeployHookEvent } from '../lambdas/deploy';
+import type { DeployHookEvent } from '../lambdas/shared/contract';
 import { parseServiceConfig, type ServiceConfig } from '../lib/service-config';
 import { BlueGreenServiceStack } from '../lib/service-stack';
 import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from './fixture';

@@ -1,16 +1,14 @@
-import { type LeasePhase, SWITCHED_PHASES } from '../shared/aws/store';
-import { loadRuntimeConfig } from '../shared/config';
-import { CutoverInProgress } from '../shared/errors';
-import { leaseStore, log } from '../shared/runtime';
-import { epochSeconds, parseState, type WorkflowState } from '../shared/state';
+import { leaseStore } from '../shared/aws/store';
+import { CutoverInProgress, type LeasePhase, SWITCHED_PHASES } from '../shared/contract';
+import { logger } from '../shared/observability';
+import { epochSeconds, type WorkflowState } from '../shared/state';
+import { defineStateStep } from '../shared/step';
 
 /**
  * AcquireLease: one execution at a time may write this service's router. A rollback that finds a
  * cutover whose traffic already moved does not wait for it: it asks it to roll back (joins it).
  */
-export async function handler(event: unknown): Promise<WorkflowState> {
-  const state = parseState(event, 'AcquireLease');
-  const config = loadRuntimeConfig();
+export const handler = defineStateStep('AcquireLease', async (state, { config }): Promise<WorkflowState> => {
   const store = leaseStore(config);
   const now = new Date();
   const expiresAt = epochSeconds(now) + config.leaseSeconds;
@@ -19,7 +17,7 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     {
       owner: state.execution.arn,
       action: request.action,
-      ...(request.action === 'cutover' ? { version: request.version } : {}),
+      version: request.action === 'cutover' ? request.version : undefined,
       acquiredAt: now.toISOString(),
       expiresAt,
     },
@@ -45,16 +43,13 @@ export async function handler(event: unknown): Promise<WorkflowState> {
       request.reason,
     );
     if (asked) {
-      log('info', 'asked the running cutover to roll back', { cutover: holder.owner });
+      logger.info('asked the running cutover to roll back', { cutover: holder.owner });
       return {
         ...state,
         lease: {
           owner: holder.owner,
           expiresAt: holder.expiresAt,
-          joined: {
-            executionArn: holder.owner,
-            ...(holder.releaseKey ? { releaseKey: holder.releaseKey } : {}),
-          },
+          joined: { executionArn: holder.owner, releaseKey: holder.releaseKey },
         },
       };
     }
@@ -65,7 +60,7 @@ export async function handler(event: unknown): Promise<WorkflowState> {
   throw new CutoverInProgress(
     `another execution holds the lease of this service: ${what} ${holder.owner} (phase ${holder.phase}, since ${holder.acquiredAt});${hint}`,
   );
-}
+});
 
 /** What the refused execution should do next, given what the holder is doing. */
 function leaseHint(

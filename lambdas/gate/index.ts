@@ -1,22 +1,18 @@
 import { describeAlarms } from '../shared/aws/alarms';
-import { describeTargetHealth } from '../shared/aws/elb';
-import { loadRuntimeConfig } from '../shared/config';
-import { CutoverFailed } from '../shared/errors';
+import { CutoverFailed } from '../shared/contract';
 import { checkAlarms, parityProblem } from '../shared/gate';
-import { summarizeHealth } from '../shared/router';
-import { cloudWatchClient, elbClient } from '../shared/runtime';
-import { parseState, requireRoles, type WorkflowState } from '../shared/state';
+import { dryRunPlan } from '../shared/plan';
+import { routerFor } from '../shared/routers';
+import type { WorkflowState } from '../shared/state';
+import { defineRolesStep } from '../shared/step';
 
 /**
  * Gate: the last checks before traffic moves (alarms, capacity parity). For a dry run it also
  * writes the plan: what a real run would change, and what it would refuse.
  */
-export async function handler(event: unknown): Promise<WorkflowState> {
-  const state = parseState(event, 'Gate');
-  const roles = requireRoles(state, 'Gate');
-  const config = loadRuntimeConfig();
-  const request = state.request;
-  const found = await describeAlarms(cloudWatchClient(), config.alarms);
+export const handler = defineRolesStep('Gate', async (state, { config }): Promise<WorkflowState> => {
+  const { roles, request } = state;
+  const found = await describeAlarms(config.alarms);
   const warnings = [...roles.warnings];
   let alarms: Array<{ name: string; state: string }>;
   if (request.action === 'cutover') {
@@ -29,9 +25,9 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     for (const a of found.filter((x) => x.state === 'ALARM')) warnings.push(`alarm "${a.name}" is in ALARM`);
   }
 
-  const elb = elbClient();
-  const idle = summarizeHealth(roles.idle, await describeTargetHealth(elb, roles.idleTargetGroupArn));
-  const live = summarizeHealth(roles.live, await describeTargetHealth(elb, roles.liveTargetGroupArn));
+  const router = routerFor(config);
+  const idle = await router.sideHealth(roles.idle);
+  const live = await router.sideHealth(roles.live);
   const parity = roles.idleAttached
     ? parityProblem(roles.idle, idle.healthyCount, roles.live, live.healthyCount)
     : undefined;
@@ -39,49 +35,6 @@ export async function handler(event: unknown): Promise<WorkflowState> {
     if (request.action === 'cutover' && !request.dryRun) throw new CutoverFailed(parity);
     warnings.push(parity);
   }
-
   if (!request.dryRun) return { ...state, gate: { warnings, alarms } };
-
-  const steps: string[] = [];
-  if (!roles.idleAttached) {
-    steps.push(
-      `add ${roles.idle} to the listener's forward action at weight 0 (the ALB does not health-check ${roles.idle} yet, so its health is unknown)`,
-    );
-  }
-  if (request.action === 'cutover' && config.deploy.type === 'lambda-hook') {
-    steps.push(
-      `call the deploy hook ${config.deploy.functionArn} for ${roles.idle} with version "${request.version}"`,
-    );
-  }
-  steps.push(
-    `wait up to ${config.healthTimeoutSeconds} s for every ${roles.idle} target to be healthy (now: ${roles.idleAttached ? idle.summary : 'not health-checked'})`,
-  );
-  if (request.action === 'cutover')
-    steps.push(
-      `check alarms ${config.alarms.map((a) => `"${a}"`).join(', ') || '(none configured)'} and capacity parity`,
-    );
-  steps.push(`switch the listener: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
-  if (request.action === 'cutover')
-    steps.push(
-      `bake ${config.bakeSeconds} s watching the alarms and ${roles.idle}'s health; roll back at the first sign of trouble`,
-    );
-  steps.push(
-    `let ${roles.live}'s requests in flight finish (its deregistration delay after the switch), record the release, keep ${roles.live} warm`,
-  );
-  const plan = {
-    action: request.action,
-    live: roles.live,
-    target: roles.idle,
-    ...(request.action === 'cutover' ? { version: request.version, schemaChange: request.schemaChange } : {}),
-    ...(roles.idleVersion ? { targetVersion: roles.idleVersion } : {}),
-    idleHealthChecked: roles.idleAttached,
-    idleHealth: roles.idleAttached
-      ? idle.summary
-      : `${roles.idle} is not in the forward action yet, so the ALB does not health-check it`,
-    liveHealth: live.summary,
-    weightsBefore: { [roles.live]: 100, [roles.idle]: roles.idleAttached ? 0 : null },
-    weightsAfter: { [roles.live]: 0, [roles.idle]: 100 },
-    steps,
-  };
-  return { ...state, gate: { warnings, alarms, plan } };
-}
+  return { ...state, gate: { warnings, alarms, plan: dryRunPlan(config, state, idle, live) } };
+});

@@ -1,104 +1,78 @@
 import { emitReleaseEvent } from '../shared/aws/events';
 import { countRollbackFailed } from '../shared/aws/metrics';
-import { loadRuntimeConfig } from '../shared/config';
-import { parseTaskFailure } from '../shared/errors';
-import { currentLive } from '../shared/live';
-import { failureOutcome, type Outcome } from '../shared/outcome';
-import { restoreOrExplain } from '../shared/restore';
-import {
-  cloudWatchClient,
-  elbClient,
-  eventsClient,
-  leaseStore,
-  log,
-  releaseHistory,
-} from '../shared/runtime';
-import { epochSeconds, parseState, requireRoles } from '../shared/state';
+import { leaseStore, releaseHistory } from '../shared/aws/store';
+import { failureOutcome, type Outcome, parseTaskFailure } from '../shared/contract';
+import { logger } from '../shared/observability';
+import { currentLive, type RestoreResult, restoreOrExplain } from '../shared/restore';
+import { routerFor } from '../shared/routers';
+import { epochSeconds } from '../shared/state';
+import { defineRolesStep } from '../shared/step';
 
 /**
  * Rollback: after the switch, something went wrong (an alarm, the new side's health, a rollback
  * request, a failed step). Traffic goes back to the previous side, unless that side is not healthy
  * or the lease was lost; then the execution ends in RollbackFailed with what an operator must do.
  */
-export async function handler(event: unknown): Promise<{ outcome: Outcome }> {
-  const state = parseState(event, 'Rollback');
-  const roles = requireRoles(state, 'Rollback');
-  const config = loadRuntimeConfig();
-  const elb = elbClient();
-  const owner = state.execution.arn;
-  const version = state.request.action === 'cutover' ? state.request.version : roles.idleVersion;
-  const watch = state.watch?.verdict === 'rollback' ? state.watch : undefined;
-  const failure = state.failure ? parseTaskFailure(state.failure) : undefined;
-  const reason =
-    watch?.reason ??
-    (failure
-      ? `step ${state.failedStep ?? '?'} failed after the switch: ${failure.payload.message}`
-      : 'rollback after the switch');
+export const handler = defineRolesStep(
+  'Rollback',
+  async (state, { config }): Promise<{ outcome: Outcome }> => {
+    const { roles } = state;
+    const router = routerFor(config);
+    const owner = state.execution.arn;
+    const watch = state.watch?.verdict === 'rollback' ? state.watch : undefined;
+    const failure = state.failure ? parseTaskFailure(state.failure) : undefined;
+    const reason =
+      watch?.reason ??
+      (failure
+        ? `step ${state.failedStep ?? '?'} failed after the switch: ${failure.payload.message}`
+        : 'rollback after the switch');
 
-  const store = leaseStore(config);
-  const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
-  // Without the lease it must not write; a retry after an earlier attempt restored traffic and gave
-  // the lease up finds the router already back, which is success.
-  const restored = fenced
-    ? await restoreOrExplain(elb, config, roles.live)
-    : (await currentLive(elb, config)) === roles.live
-      ? { restored: true as const, at: new Date().toISOString(), alreadyThere: true }
-      : {
-          restored: false as const,
-          why: 'this execution no longer holds the lease, so it must not write the listener',
-        };
-  const history = releaseHistory(config);
-  const finishedAt = new Date().toISOString();
-
-  if (restored.restored) {
+    const store = leaseStore(config);
+    const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
+    // Without the lease it must not write; a retry after an earlier attempt restored traffic and gave
+    // the lease up finds the router already back, which is success.
+    const restored: RestoreResult = fenced
+      ? await restoreOrExplain(router, roles.live)
+      : (await currentLive(router)) === roles.live
+        ? { restored: true, at: new Date().toISOString(), alreadyThere: true }
+        : {
+            restored: false,
+            why: `this execution no longer holds the lease, so it must not write the ${router.kind}`,
+          };
+    const finishedAt = new Date().toISOString();
+    const live = restored.restored ? roles.live : await currentLive(router);
+    const message = restored.restored
+      ? `${reason}; traffic is back on ${roles.live}`
+      : `${reason}; the rollback to ${roles.live} failed: ${restored.why}. Traffic is on ${live}. An operator must check the ${router.name}, make ${roles.live} healthy (or fix ${roles.idle}), then start {"action":"rollback"} or set the weights by hand`;
     if (roles.releaseKey) {
-      await history.update(roles.releaseKey, {
-        outcome: 'rolled-back',
-        rolledBackAt: watch?.restoredAt ?? restored.at,
-        finishedAt,
-        reason,
-      });
+      await releaseHistory(config).update(
+        roles.releaseKey,
+        restored.restored
+          ? { outcome: 'rolled-back', rolledBackAt: watch?.restoredAt ?? restored.at, finishedAt, reason }
+          : { outcome: 'rollback-failed', finishedAt, reason, error: 'RollbackFailed' },
+      );
     }
     if (fenced) await store.release(owner);
-    log('warn', 'rolled back', { reason, live: roles.live });
+    if (restored.restored) logger.warn('rolled back', { reason, live });
+    else {
+      logger.error('rollback failed', { reason, why: restored.why, live });
+      await countRollbackFailed(config);
+    }
     const cause = {
-      message: `${reason}; traffic is back on ${roles.live}`,
-      ...(watch?.alarm ? { alarm: watch.alarm } : {}),
-      live: roles.live,
-      previous: roles.idle,
-      ...(version ? { version } : {}),
+      message,
+      alarm: watch?.alarm,
+      live,
+      previous: restored.restored ? roles.idle : roles.live,
+      version: state.request.action === 'cutover' ? state.request.version : roles.idleVersion,
     };
-    await emitReleaseEvent(eventsClient(), config.eventBusName, 'Release Rolled Back', {
+    const [error, detailType] = restored.restored
+      ? (['RolledBack', 'Release Rolled Back'] as const)
+      : (['RollbackFailed', 'Rollback Failed'] as const);
+    await emitReleaseEvent(config.eventBusName, detailType, {
       service: config.service,
       executionArn: owner,
       ...cause,
     });
-    return { outcome: failureOutcome('RolledBack', cause) };
-  }
-
-  const live = await currentLive(elb, config);
-  const message = `${reason}; the rollback to ${roles.live} failed: ${restored.why}. Traffic is on ${live}. An operator must check the listener ${config.traffic.listenerArn}, make ${roles.live} healthy (or fix ${roles.idle}), then start {"action":"rollback"} or set the weights by hand`;
-  log('error', 'rollback failed', { reason, why: restored.why, live });
-  if (roles.releaseKey)
-    await history.update(roles.releaseKey, {
-      outcome: 'rollback-failed',
-      finishedAt,
-      reason,
-      error: 'RollbackFailed',
-    });
-  if (fenced) await store.release(owner);
-  await countRollbackFailed(cloudWatchClient(), config.metricNamespace, config.service);
-  const cause = {
-    message,
-    ...(watch?.alarm ? { alarm: watch.alarm } : {}),
-    live,
-    previous: roles.live,
-    ...(version ? { version } : {}),
-  };
-  await emitReleaseEvent(eventsClient(), config.eventBusName, 'Rollback Failed', {
-    service: config.service,
-    executionArn: owner,
-    ...cause,
-  });
-  return { outcome: failureOutcome('RollbackFailed', cause) };
-}
+    return { outcome: failureOutcome(error, cause) };
+  },
+);

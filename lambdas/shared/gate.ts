@@ -1,5 +1,13 @@
-import type { AlarmView } from './aws/alarms';
-import { AlarmFiring, AlarmNotFound, CutoverFailed } from './errors';
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from './contract';
+
+/** A metric alarm as the gate and the bake judge it. */
+export interface AlarmView {
+  readonly name: string;
+  readonly state: string;
+  readonly reason?: string;
+  /** Seconds of data the alarm looks at before it can go to ALARM: period x evaluation periods. */
+  readonly windowSeconds?: number;
+}
 
 export interface AlarmVerdict {
   readonly warnings: string[];

@@ -1,6 +1,4 @@
-import type { ReleaseRecord } from './aws/store';
-import { type Color, otherColor } from './config';
-import { NothingToRollBack } from './errors';
+import { type Color, NothingToRollBack, otherColor, type ReleaseRecord } from './contract';
 
 export interface RollbackPlan {
   /** The side traffic goes back to. */
@@ -56,7 +54,7 @@ export function planRollback(records: readonly ReleaseRecord[], live: Color, for
     warnings.push(`forced past the contract schema change of release "${undoes.version ?? '?'}"`);
   }
   const before = records.slice(index + 1).find((r) => r.to === target && r.outcome === 'succeeded');
-  return { target, undoes, ...(before?.version ? { targetVersion: before.version } : {}), warnings };
+  return { target, undoes, targetVersion: before?.version, warnings };
 }
 
 /** When traffic last left `color`, from the history (undefined if it never did). */
@@ -73,4 +71,20 @@ export function lastLeft(records: readonly ReleaseRecord[], color: Color): Date 
     }
   }
   return latest === undefined ? undefined : new Date(latest);
+}
+
+/**
+ * A cutover may not deploy to a side whose last requests may still be running: it stopped getting
+ * traffic at `left` and its requests may take `drainSeconds`. Answers why, or undefined.
+ */
+export function drainRefusal(
+  side: Color,
+  resource: string,
+  left: Date,
+  drainSeconds: number,
+  now: number = Date.now(),
+): string | undefined {
+  const ago = (now - left.getTime()) / 1000;
+  if (ago >= drainSeconds) return undefined;
+  return `${side} stopped receiving traffic ${Math.floor(ago)} s ago and its requests may take up to ${drainSeconds} s (deregistration_delay.timeout_seconds of ${resource}); retry after ${new Date(left.getTime() + drainSeconds * 1000).toISOString()}`;
 }

@@ -1,9 +1,5 @@
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describeListener, describeTargetHealth, writeForward } from './aws/elb';
-import type { Color, RuntimeConfig } from './config';
-import { targetGroupOf } from './config';
-import { BlueGreenError } from './errors';
-import { readRouter, summarizeHealth, weightsFor } from './router';
+import { BlueGreenError, type Color } from './contract';
+import type { Router } from './routers';
 
 export type RestoreResult =
   | { readonly restored: true; readonly at: string; readonly alreadyThere: boolean }
@@ -14,44 +10,48 @@ export type RestoreResult =
  * health first and refuses to send traffic to a side that is not fully healthy; it changes nothing
  * when traffic is already there, so every caller may run it again.
  */
-export async function restoreTraffic(
-  elb: ElasticLoadBalancingV2Client,
-  config: RuntimeConfig,
-  previous: Color,
-): Promise<RestoreResult> {
-  const listener = await describeListener(elb, config.traffic.listenerArn);
+export async function restoreTraffic(router: Router, previous: Color): Promise<RestoreResult> {
   let live: Color;
   try {
-    live = readRouter(config, config.traffic.listenerArn, listener.DefaultActions).live;
+    live = (await router.read()).live;
   } catch (error) {
-    return { restored: false, why: error instanceof BlueGreenError ? error.details.message : String(error) };
+    if (!(error instanceof BlueGreenError)) throw error;
+    return { restored: false, why: error.details.message };
   }
   if (live === previous) return { restored: true, at: new Date().toISOString(), alreadyThere: true };
-  const health = summarizeHealth(previous, await describeTargetHealth(elb, targetGroupOf(config, previous)));
+  const health = await router.sideHealth(previous);
   if (!health.healthy) {
     return {
       restored: false,
       why: `${previous} is not fully healthy, so traffic was left on ${live}: ${health.summary}`,
     };
   }
-  await writeForward(elb, listener, weightsFor(config, previous));
+  await router.write(previous);
   return { restored: true, at: new Date().toISOString(), alreadyThere: false };
 }
 
 /**
  * restoreTraffic for the callers that must report rather than throw (Rollback, the cleanup of a
- * stopped execution): an AWS error reading or writing the listener becomes a failed restore, so the
+ * stopped execution): an AWS error reading or writing the router becomes a failed restore, so the
  * failure is recorded, counted and explained instead of ending in a bare crash.
  */
-export async function restoreOrExplain(
-  elb: ElasticLoadBalancingV2Client,
-  config: RuntimeConfig,
-  previous: Color,
-): Promise<RestoreResult> {
+export async function restoreOrExplain(router: Router, previous: Color): Promise<RestoreResult> {
   try {
-    return await restoreTraffic(elb, config, previous);
+    return await restoreTraffic(router, previous);
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { restored: false, why: `the listener could not be read or written (${e.name}: ${e.message})` };
+    return {
+      restored: false,
+      why: `the ${router.kind} could not be read or written (${e.name}: ${e.message})`,
+    };
+  }
+}
+
+/** The color live right now, for a failure's cause; 'unknown' when the router cannot be read. */
+export async function currentLive(router: Router): Promise<Color | 'unknown'> {
+  try {
+    return (await router.read()).live;
+  } catch {
+    return 'unknown';
   }
 }

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { COLORS } from './config';
-import { SCHEMA_CHANGES } from './input';
+import * as z from 'zod';
+import { COLORS, requestSchema } from './contract';
 
 /**
  * The execution's state data, as the state machine passes it from step to step. Every step receives
@@ -9,22 +8,6 @@ import { SCHEMA_CHANGES } from './input';
  */
 
 const color = z.enum(COLORS);
-
-export const requestSchema = z.discriminatedUnion('action', [
-  z.object({
-    action: z.literal('cutover'),
-    version: z.string(),
-    dryRun: z.boolean(),
-    schemaChange: z.enum(SCHEMA_CHANGES),
-    reason: z.string().optional(),
-  }),
-  z.object({
-    action: z.literal('rollback'),
-    dryRun: z.boolean(),
-    force: z.boolean(),
-    reason: z.string().optional(),
-  }),
-]);
 
 export const executionSchema = z.object({
   arn: z.string(),
@@ -105,22 +88,6 @@ export type Roles = NonNullable<WorkflowState['roles']>;
 
 /** What the state machine passes to every step but Validate. */
 export const stepEventSchema = z.object({ state: workflowStateSchema });
-
-export function parseState(event: unknown, step: string): WorkflowState {
-  const parsed = stepEventSchema.safeParse(event);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(
-      `${step} received a state it cannot read at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
-    );
-  }
-  return parsed.data.state;
-}
-
-export function requireRoles(state: WorkflowState, step: string): Roles {
-  if (!state.roles) throw new Error(`${step} ran before ResolveRoles: the state has no roles`);
-  return state.roles;
-}
 
 /** Seconds since the epoch, as DynamoDB conditions compare them. */
 export function epochSeconds(date: Date = new Date()): number {

@@ -1,92 +1,79 @@
-import {
-  deregistrationDelaySeconds,
-  describeListener,
-  describeTargetHealth,
-  writeForward,
-} from '../shared/aws/elb';
-import { loadRuntimeConfig } from '../shared/config';
-import { CutoverFailed, IdleNotHealthy, isRefusal, isTransient, RouterStateUnknown } from '../shared/errors';
-import { readRouter, summarizeHealth, weightsFor } from '../shared/router';
-import { elbClient, leaseStore, log, releaseHistory } from '../shared/runtime';
-import { epochSeconds, parseState, requireRoles, type WorkflowState } from '../shared/state';
+import { leaseStore, releaseHistory } from '../shared/aws/store';
+import { isRefusal, isTransient } from '../shared/aws/transient';
+import { CutoverFailed, IdleNotHealthy } from '../shared/contract';
+import { holdLease } from '../shared/lease';
+import { logger } from '../shared/observability';
+import { expectLive, routerFor } from '../shared/routers';
+import { epochSeconds, type WorkflowState } from '../shared/state';
+import { defineRolesStep } from '../shared/step';
 
 /** Raised for anything that goes wrong after the router write, so the state machine rolls back. */
 class SwitchIncomplete extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'SwitchIncomplete';
   }
 }
 
 /**
  * SwitchTraffic: the one router write that moves all traffic. Fenced by the lease, and preceded by
- * a fresh health read: traffic never moves to a side whose targets were not all healthy just now.
+ * a fresh health read: traffic never moves to a side that was not fully healthy just now.
  */
-export async function handler(event: unknown): Promise<WorkflowState> {
-  const state = parseState(event, 'SwitchTraffic');
-  const roles = requireRoles(state, 'SwitchTraffic');
-  const config = loadRuntimeConfig();
-  const elb = elbClient();
-  const store = leaseStore(config);
+export const handler = defineRolesStep('SwitchTraffic', async (state, { config }): Promise<WorkflowState> => {
+  const { roles } = state;
+  const router = routerFor(config);
   const owner = state.execution.arn;
-
-  const listener = await describeListener(elb, config.traffic.listenerArn);
-  const router = readRouter(config, config.traffic.listenerArn, listener.DefaultActions);
+  const view = await router.read();
   // A retry of this step after its write: the lease says we got past the fence, the router agrees.
-  const lease = await store.read();
-  const alreadySwitched = router.live === roles.idle && lease?.owner === owner && lease.phase !== 'acquired';
+  const lease = await leaseStore(config).read();
+  const alreadySwitched = view.live === roles.idle && lease?.owner === owner && lease.phase !== 'acquired';
   if (!alreadySwitched) {
-    if (router.live !== roles.live) {
-      throw new RouterStateUnknown(
-        `the live side changed from ${roles.live} to ${router.live} while this execution ran; someone else is writing the listener`,
-      );
-    }
-    const health = summarizeHealth(roles.idle, await describeTargetHealth(elb, roles.idleTargetGroupArn));
+    expectLive(router, view, roles.live);
+    const health = await router.sideHealth(roles.idle);
     if (!health.healthy) {
       throw new IdleNotHealthy(
         `${roles.idle} stopped being fully healthy just before the switch: ${health.summary}`,
       );
     }
-    const fenced = await store.fence(owner, 'switching', epochSeconds(), {
+    await holdLease(config, owner, 'switching', 'traffic was not moved', {
       previous: roles.live,
       target: roles.idle,
-      ...(roles.releaseKey ? { releaseKey: roles.releaseKey } : {}),
+      releaseKey: roles.releaseKey,
     });
-    if (!fenced) {
-      throw new CutoverFailed(
-        'this execution no longer holds the lease (it expired and another execution took it); traffic was not moved',
-      );
-    }
   }
 
   const at = new Date().toISOString();
-  if (router.live !== roles.idle) {
+  if (view.live !== roles.idle) {
     try {
-      await writeForward(elb, listener, weightsFor(config, roles.idle));
+      await router.write(roles.idle);
     } catch (error) {
       // Throttling: the state machine retries this step, which reads the router again first.
       if (isTransient(error)) throw error;
+      const e = error instanceof Error ? error : new Error(String(error));
       // A refusal (4xx) moved nothing: fail before the switch, traffic untouched.
-      if (isRefusal(error)) {
+      if (isRefusal(e)) {
         throw new CutoverFailed(
-          `the listener refused the switch (${(error as Error).name}: ${(error as Error).message}); traffic was not moved`,
+          `the ${router.kind} refused the switch (${e.name}: ${e.message}); traffic was not moved`,
+          {},
+          { cause: e },
         );
       }
       // Anything else (a lost connection) may or may not have landed: roll back to be sure.
-      throw new SwitchIncomplete(`the router write may not have landed: ${String(error)}`);
+      throw new SwitchIncomplete(`the router write may not have landed: ${String(error)}`, { cause: e });
     }
-    log('info', 'switched traffic', { from: roles.live, to: roles.idle });
+    logger.info('switched traffic', { from: roles.live, to: roles.idle });
   }
   try {
-    const drainSeconds = await deregistrationDelaySeconds(elb, roles.liveTargetGroupArn);
+    const drainSeconds = await router.drainSeconds(roles.live);
     if (roles.releaseKey) await releaseHistory(config).update(roles.releaseKey, { switchedAt: at });
     const phase = state.request.action === 'cutover' ? 'baking' : 'draining';
-    if (!(await store.fence(owner, phase, epochSeconds())))
+    if (!(await leaseStore(config).fence(owner, phase, epochSeconds())))
       throw new Error('the lease was lost right after the switch');
     return { ...state, switched: { at, drainSeconds } };
   } catch (error) {
     throw new SwitchIncomplete(
       `after the router write: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
-}
+});

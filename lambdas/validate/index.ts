@@ -1,14 +1,13 @@
-import { z } from 'zod';
-import { parseRequest } from '../shared/input';
-import type { WorkflowState } from '../shared/state';
+import * as z from 'zod';
+import { parseRequest } from '../shared/contract';
+import { executionSchema, type WorkflowState } from '../shared/state';
+import { defineStep } from '../shared/step';
 
-const eventSchema = z.object({
-  input: z.unknown(),
-  execution: z.object({ arn: z.string(), name: z.string(), startedAt: z.string() }),
-});
+const eventSchema = z.object({ input: z.unknown(), execution: executionSchema });
 
 /** Validate: the execution input becomes the typed request, or the execution fails with InvalidInput. */
-export async function handler(event: unknown): Promise<WorkflowState> {
-  const { input, execution } = eventSchema.parse(event);
-  return { execution, request: parseRequest(input) };
-}
+export const handler = defineStep(
+  'Validate',
+  eventSchema,
+  async ({ input, execution }): Promise<WorkflowState> => ({ execution, request: parseRequest(input) }),
+);

@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeAlarms } from '../shared/aws/alarms';
-import { describeTargetHealth } from '../shared/aws/elb';
-import { loadRuntimeConfig } from '../shared/config';
+import { leaseStore } from '../shared/aws/store';
+import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
-import { bakeHealthProblem } from '../shared/router';
-import { cloudWatchClient, elbClient, leaseStore, log, POLL_BUDGET_MS, sleep } from '../shared/runtime';
-import { epochSeconds, parseState, requireRoles, type WorkflowState } from '../shared/state';
+import { routerFor } from '../shared/routers';
+import { epochSeconds, stepEventSchema, type WorkflowState } from '../shared/state';
+import { defineStep, pollUntil } from '../shared/step';
 
-const phaseSchema = z.object({ phase: z.enum(['bake', 'drain']) });
+const eventSchema = stepEventSchema.extend({ phase: z.enum(['bake', 'drain']) });
 
 /** How often the bake looks: the rollback bar is one second from ALARM to restored traffic. */
 const WATCH_INTERVAL_MS = 1000;
@@ -19,88 +19,75 @@ interface Problem {
 }
 
 /**
- * Bake and Drain. Bake: every second, the alarms, the new side's target health and the lease (for a
+ * Bake and Drain. Bake: every second, the alarms, the new side's health and the lease (for a
  * rollback request); at the first problem it flips the router back itself, in this invocation, so
  * the time from ALARM to restored traffic is one poll plus one write. Drain: waits until the old
- * side's longest request (its deregistration delay, counted from the switch) has ended, still
- * honouring a rollback request; a bake at least that long leaves nothing to drain.
+ * side's longest request (its drain time, counted from the switch) has ended, still honouring a
+ * rollback request; a bake at least that long leaves nothing to drain.
  */
-export async function handler(event: unknown): Promise<WorkflowState> {
-  const state = parseState(event, 'Watch');
-  const { phase } = phaseSchema.parse(event);
-  const roles = requireRoles(state, phase);
-  const config = loadRuntimeConfig();
-  if (!state.switched) throw new Error(`${phase} ran before SwitchTraffic`);
-  const elb = elbClient();
-  const store = leaseStore(config);
-  const owner = state.execution.arn;
+export const handler = defineStep(
+  'Watch',
+  eventSchema,
+  async ({ state, phase }, step): Promise<WorkflowState> => {
+    const { config } = step;
+    const { roles, switched } = state;
+    if (!roles) throw new Error(`${phase} ran before ResolveRoles: the state has no roles`);
+    if (!switched) throw new Error(`${phase} ran before SwitchTraffic`);
+    const router = routerFor(config);
+    const store = leaseStore(config);
+    const owner = state.execution.arn;
+    const continuing = state.watch?.phase === phase && state.watch.verdict === 'continue';
+    const until = continuing
+      ? Date.parse(state.watch!.until)
+      : // No new request reached the old side after the switch: its last one ends by switch + drain.
+        Date.parse(switched.at) + (phase === 'bake' ? config.bakeSeconds : switched.drainSeconds) * 1000;
+    const watchAlarms = phase === 'bake';
+    const watchRequests = state.request.action === 'cutover';
 
-  const continuing = state.watch?.phase === phase && state.watch.verdict === 'continue';
-  const until = continuing
-    ? Date.parse(state.watch!.until)
-    : phase === 'bake'
-      ? Date.parse(state.switched.at) + config.bakeSeconds * 1000
-      : // No new request reached the old side after the switch: its last one ends by switch + delay.
-        Date.parse(state.switched.at) + state.switched.drainSeconds * 1000;
-  const budgetEnd = Date.now() + POLL_BUDGET_MS;
-  const watchAlarms = phase === 'bake';
-  const watchRequests = state.request.action === 'cutover';
+    async function look(): Promise<Problem | undefined> {
+      const [found, lease, idle] = await Promise.all([
+        watchAlarms && config.alarms.length > 0 ? describeAlarms(config.alarms) : [],
+        watchRequests ? store.read() : undefined,
+        watchAlarms ? router.sideHealth(roles!.idle) : undefined,
+      ]);
+      const firing = found.find((a) => a.state === 'ALARM');
+      if (firing) {
+        const why = firing.reason ? `: ${firing.reason}` : '';
+        return {
+          reason: `alarm "${firing.name}" went to ALARM during the ${phase}${why}`,
+          alarm: firing.name,
+        };
+      }
+      const request = lease?.owner === owner ? lease.rollbackRequest : undefined;
+      if (request) {
+        const why = request.reason ? `: ${request.reason}` : '';
+        return { reason: `rollback requested by ${request.by}${why}`, requestedBy: request.by };
+      }
+      if (lease && lease.owner !== owner) {
+        return { reason: `this execution lost its lease to ${lease.owner} during the ${phase}` };
+      }
+      if (idle?.servingProblem) return { reason: `${idle.servingProblem} during the ${phase}` };
+      return undefined;
+    }
 
-  for (;;) {
-    const problem = await look(phase, watchAlarms, watchRequests);
-    if (problem) {
-      log('warn', 'rolling back', { phase, ...problem });
-      // Without the lease another execution owns the router: leave it alone, the Rollback step reports it.
-      const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
-      const restored = fenced ? await restoreTraffic(elb, config, roles.live) : { restored: false as const };
-      return {
-        ...state,
-        watch: {
-          phase,
-          until: new Date(until).toISOString(),
-          verdict: 'rollback',
-          ...problem,
-          ...(restored.restored ? { restoredAt: restored.at } : {}),
-        },
-      };
+    const polled = await pollUntil(
+      step,
+      { intervalMs: WATCH_INTERVAL_MS, until, lookAtUntil: true },
+      async () => {
+        const problem = await look();
+        return { done: problem !== undefined, value: problem };
+      },
+    );
+    const watch = { phase, until: new Date(until).toISOString() };
+    const problem = polled.value;
+    if (!problem) {
+      return { ...state, watch: { ...watch, verdict: polled.stop === 'expired' ? 'done' : 'continue' } };
     }
-    const now = Date.now();
-    if (now >= until)
-      return { ...state, watch: { phase, until: new Date(until).toISOString(), verdict: 'done' } };
-    if (now >= budgetEnd)
-      return { ...state, watch: { phase, until: new Date(until).toISOString(), verdict: 'continue' } };
-    await sleep(Math.min(WATCH_INTERVAL_MS, until - now));
-  }
-
-  async function look(current: string, alarms: boolean, requests: boolean): Promise<Problem | undefined> {
-    const [found, lease, targets] = await Promise.all([
-      alarms && config.alarms.length > 0
-        ? describeAlarms(cloudWatchClient(), config.alarms)
-        : Promise.resolve([]),
-      requests ? store.read() : Promise.resolve(undefined),
-      alarms ? describeTargetHealth(elb, roles.idleTargetGroupArn) : Promise.resolve([]),
-    ]);
-    const firing = found.find((a) => a.state === 'ALARM');
-    if (firing) {
-      return {
-        reason: `alarm "${firing.name}" went to ALARM during the ${current}${firing.reason ? `: ${firing.reason}` : ''}`,
-        alarm: firing.name,
-      };
-    }
-    if (requests && lease?.owner === owner && lease.rollbackRequest) {
-      const by = lease.rollbackRequest;
-      return {
-        reason: `rollback requested by ${by.by}${by.reason ? `: ${by.reason}` : ''}`,
-        requestedBy: by.by,
-      };
-    }
-    if (requests && lease && lease.owner !== owner) {
-      return { reason: `this execution lost its lease to ${lease.owner} during the ${current}` };
-    }
-    if (alarms) {
-      const unhealthy = bakeHealthProblem(roles.idle, targets);
-      if (unhealthy) return { reason: `${unhealthy} during the ${current}` };
-    }
-    return undefined;
-  }
-}
+    logger.warn('rolling back', { phase, ...problem });
+    // Without the lease another execution owns the router: leave it alone, the Rollback step reports it.
+    const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
+    const restored = fenced ? await restoreTraffic(router, roles.live) : undefined;
+    const restoredAt = restored?.restored ? restored.at : undefined;
+    return { ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt } };
+  },
+);

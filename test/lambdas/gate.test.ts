@@ -1,4 +1,4 @@
-import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../lambdas/shared/errors';
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../lambdas/shared/contract';
 import { checkAlarms, parityProblem } from '../../lambdas/shared/gate';
 import { thrown } from '../support/errors';
 

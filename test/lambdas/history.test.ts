@@ -1,5 +1,5 @@
-import type { ReleaseRecord } from '../../lambdas/shared/aws/store';
-import { NothingToRollBack } from '../../lambdas/shared/errors';
+import type { ReleaseRecord } from '../../lambdas/shared/contract';
+import { NothingToRollBack } from '../../lambdas/shared/contract';
 import { lastLeft, planRollback } from '../../lambdas/shared/history';
 
 let n = 0;

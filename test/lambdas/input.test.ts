@@ -1,5 +1,4 @@
-import { InvalidInput } from '../../lambdas/shared/errors';
-import { parseRequest } from '../../lambdas/shared/input';
+import { InvalidInput, parseRequest } from '../../lambdas/shared/contract';
 import { thrown } from '../support/errors';
 
 function fieldOf(input: unknown): string | undefined {

@@ -1,12 +1,12 @@
-import { RouterStateUnknown } from '../../lambdas/shared/errors';
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { RouterStateUnknown } from '../../lambdas/shared/contract';
 import {
-  bakeHealthProblem,
   readRouter,
-  summarizeHealth,
   unconfiguredRoutes,
   weightsFor,
   withForwardWeights,
-} from '../../lambdas/shared/router';
+} from '../../lambdas/shared/routers/alb-listener/forward';
+import { summarizeHealth } from '../../lambdas/shared/routers/alb-listener/targets';
 import { thrown } from '../support/errors';
 
 const BLUE = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/0123456789abcdef';
@@ -22,7 +22,7 @@ const config = {
     greenTargetGroupArn: GREEN,
   },
 };
-const weighted = (blue: number | null, green: number | null) => [
+const weighted = (blue: number | null, green: number | null): Action[] => [
   {
     Type: 'forward',
     ForwardConfig: {
@@ -36,36 +36,36 @@ const weighted = (blue: number | null, green: number | null) => [
 
 describe('readRouter', () => {
   it('reads a plain forward as that side live, the other side not yet health-checked', () => {
-    const read = readRouter(config, LISTENER, [{ Type: 'forward', TargetGroupArn: BLUE }]);
+    const read = readRouter(config.traffic, [{ Type: 'forward', TargetGroupArn: BLUE }]);
     expect(read).toEqual({ live: 'blue', idleAttached: false, weights: { blue: 100, green: null } });
   });
 
   it('reads weights 0/100 as green live with blue attached', () => {
-    expect(readRouter(config, LISTENER, weighted(0, 100))).toMatchObject({
+    expect(readRouter(config.traffic, weighted(0, 100))).toMatchObject({
       live: 'green',
       idleAttached: true,
     });
   });
 
   it('refuses a split it did not make', () => {
-    expect(thrown(() => readRouter(config, LISTENER, weighted(50, 50))).details.message).toMatch(
+    expect(thrown(() => readRouter(config.traffic, weighted(50, 50))).details.message).toMatch(
       /splits traffic between both sides/,
     );
   });
 
   it('refuses weights that send traffic nowhere', () => {
-    expect(() => readRouter(config, LISTENER, weighted(0, 0))).toThrow(RouterStateUnknown);
+    expect(() => readRouter(config.traffic, weighted(0, 0))).toThrow(RouterStateUnknown);
   });
 
   it('refuses a forward to a group that is neither blue nor green, naming it', () => {
-    const actions = [
+    const actions: Action[] = [
       { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: OTHER, Weight: 100 }] } },
     ];
-    expect(thrown(() => readRouter(config, LISTENER, actions)).details.message).toContain(OTHER);
+    expect(thrown(() => readRouter(config.traffic, actions)).details.message).toContain(OTHER);
   });
 
   it('refuses a default action that is not a forward', () => {
-    expect(thrown(() => readRouter(config, LISTENER, [{ Type: 'fixed-response' }])).details.message).toMatch(
+    expect(thrown(() => readRouter(config.traffic, [{ Type: 'fixed-response' }])).details.message).toMatch(
       /fixed-response/,
     );
   });
@@ -73,11 +73,11 @@ describe('readRouter', () => {
 
 describe('weights', () => {
   it('puts all traffic on the live side and keeps the other at weight 0', () => {
-    expect(weightsFor(config, 'green')).toEqual({ [GREEN]: 100, [BLUE]: 0 });
+    expect(weightsFor(config.traffic, 'green')).toEqual({ [GREEN]: 100, [BLUE]: 0 });
   });
 
   it('keeps stickiness and authentication actions when rewriting the forward', () => {
-    const actions = [
+    const actions: Action[] = [
       { Type: 'authenticate-oidc', Order: 1 },
       {
         Type: 'forward',
@@ -112,7 +112,7 @@ describe('unconfiguredRoutes', () => {
       { kind: 'rule' as const, arn: 'rule-1', description: 'rule 10', targetGroupArns: [GREEN] },
       { kind: 'rule' as const, arn: 'rule-2', description: 'admin', targetGroupArns: [OTHER] },
     ];
-    expect(unconfiguredRoutes(config, routes).map((r) => r.arn)).toEqual(['rule-1']);
+    expect(unconfiguredRoutes(config.traffic, routes).map((r) => r.arn)).toEqual(['rule-1']);
   });
 });
 
@@ -133,17 +133,19 @@ describe('health', () => {
 
   it('treats an unhealthy target during the bake as a reason to roll back, scaling churn not', () => {
     expect(
-      bakeHealthProblem('green', [
+      summarizeHealth('green', [
         { id: 'i-1', state: 'healthy' },
         { id: 'i-2', state: 'draining' },
-      ]),
+      ]).servingProblem,
     ).toBeUndefined();
     expect(
-      bakeHealthProblem('green', [
+      summarizeHealth('green', [
         { id: 'i-1', state: 'healthy' },
         { id: 'i-2', state: 'unhealthy' },
-      ]),
+      ]).servingProblem,
     ).toMatch(/i-2 unhealthy/);
-    expect(bakeHealthProblem('green', [{ id: 'i-1', state: 'draining' }])).toMatch(/no healthy target/);
+    expect(summarizeHealth('green', [{ id: 'i-1', state: 'draining' }]).servingProblem).toMatch(
+      /no healthy target/,
+    );
   });
 });

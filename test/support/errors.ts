@@ -1,4 +1,4 @@
-import { BlueGreenError } from '../../lambdas/shared/errors';
+import { BlueGreenError } from '../../lambdas/shared/contract';
 
 /** Runs `fn` and returns the contract error it throws (fails the test if it throws nothing or something else). */
 export function thrown(fn: () => unknown): BlueGreenError {

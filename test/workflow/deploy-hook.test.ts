@@ -1,4 +1,4 @@
-import type { DeployHookEvent } from '../../lambdas/deploy';
+import type { DeployHookEvent } from '../../lambdas/shared/contract';
 import { deployHookArn } from '../../local/offline';
 import { failure, output, useOfflineEnvironment } from './support';
 

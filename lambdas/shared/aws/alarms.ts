@@ -1,21 +1,20 @@
-import { type CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import type { AlarmView } from '../gate';
+import { traced } from '../observability';
 
-export interface AlarmView {
-  readonly name: string;
-  readonly state: string;
-  readonly reason?: string;
-  /** Seconds of data the alarm looks at before it can go to ALARM: period x evaluation periods. */
-  readonly windowSeconds?: number;
+let cloudWatch: CloudWatchClient | undefined;
+
+function cloudWatchClient(): CloudWatchClient {
+  cloudWatch ??= traced(new CloudWatchClient({}));
+  return cloudWatch;
 }
 
 /**
  * Reads the named metric alarms (composite alarms need an unscoped IAM grant, so they are left out). DescribeAlarms silently drops names that do
  * not exist, so callers compare what came back with what they asked for.
  */
-export async function describeAlarms(
-  client: CloudWatchClient,
-  names: readonly string[],
-): Promise<AlarmView[]> {
+export async function describeAlarms(names: readonly string[]): Promise<AlarmView[]> {
+  const client = cloudWatchClient();
   const views: AlarmView[] = [];
   for (let i = 0; i < names.length; i += 100) {
     let nextToken: string | undefined;
@@ -35,8 +34,8 @@ export async function describeAlarms(
         views.push({
           name: alarm.AlarmName ?? '?',
           state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
-          ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
-          ...(period > 0 ? { windowSeconds: period * periods } : {}),
+          reason: alarm.StateReason || undefined,
+          windowSeconds: period > 0 ? period * periods : undefined,
         });
       }
       nextToken = out.NextToken;

@@ -1,20 +1,21 @@
-import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { ROLLBACK_FAILED_METRIC, type RuntimeConfig } from '../contract';
+import { traced } from '../observability';
 
-export const ROLLBACK_FAILED_METRIC = 'RollbackFailed';
+let cloudWatch: CloudWatchClient | undefined;
 
 /** Counts a rollback that could not restore traffic; the construct's RollbackFailedAlarm watches it. */
 export async function countRollbackFailed(
-  client: CloudWatchClient,
-  namespace: string,
-  service: string,
+  config: Pick<RuntimeConfig, 'metricNamespace' | 'service'>,
 ): Promise<void> {
-  await client.send(
+  cloudWatch ??= traced(new CloudWatchClient({}));
+  await cloudWatch.send(
     new PutMetricDataCommand({
-      Namespace: namespace,
+      Namespace: config.metricNamespace,
       MetricData: [
         {
           MetricName: ROLLBACK_FAILED_METRIC,
-          Dimensions: [{ Name: 'Service', Value: service }],
+          Dimensions: [{ Name: 'Service', Value: config.service }],
           Value: 1,
           Unit: 'Count',
         },

@@ -1,62 +1,72 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
-  type DynamoDBDocumentClient,
+  DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Color } from '../config';
-import type { SchemaChange } from '../input';
+import type * as z from 'zod';
+import {
+  type LeaseItem,
+  type LeasePhase,
+  leaseItemSchema,
+  type ReleaseRecord,
+  type RuntimeConfig,
+  releaseRecordSchema,
+  SWITCHED_PHASES,
+} from '../contract';
+import { traced } from '../observability';
 
 /**
  * The lease (one item per service: who may write the router right now) and the release history
  * (one item per execution that got past ResolveRoles) share one table, under the service's key.
  */
 
-export type LeasePhase = 'acquired' | 'switching' | 'baking' | 'draining' | 'finishing' | 'rolling-back';
+let doc: DynamoDBDocumentClient | undefined;
 
-/** Phases in which traffic already moved: a rollback request can join the execution. */
-export const SWITCHED_PHASES: readonly LeasePhase[] = ['switching', 'baking', 'draining'];
-
-export interface LeaseItem {
-  readonly owner: string;
-  readonly action: 'cutover' | 'rollback';
-  readonly version?: string;
-  readonly phase: LeasePhase;
-  readonly acquiredAt: string;
-  /** Epoch seconds after which anyone may take the lease. */
-  readonly expiresAt: number;
-  /** Set once traffic moved, so that whoever cleans up a stopped execution can restore it. */
-  readonly previous?: Color;
-  readonly target?: Color;
-  readonly releaseKey?: string;
-  readonly rollbackRequest?: { readonly by: string; readonly reason?: string; readonly at: string };
+function documentClient(): DynamoDBDocumentClient {
+  doc ??= DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return doc;
 }
 
-export type ReleaseOutcome = 'in-progress' | 'succeeded' | 'failed' | 'rolled-back' | 'rollback-failed';
+export function leaseStore(config: Pick<RuntimeConfig, 'tableName' | 'service'>): LeaseStore {
+  return new LeaseStore(documentClient(), config.tableName, config.service);
+}
 
-export interface ReleaseRecord {
-  readonly key: string;
-  readonly kind: 'cutover' | 'rollback';
-  readonly executionArn: string;
-  readonly version?: string;
-  /** Cutover records: the version `from` ran when the release started, if the history knows it. */
-  readonly previousVersion?: string;
-  readonly from: Color;
-  readonly to: Color;
-  readonly schemaChange: SchemaChange;
-  readonly outcome: ReleaseOutcome;
-  readonly startedAt: string;
-  readonly switchedAt?: string;
-  readonly finishedAt?: string;
-  /** When traffic left `to` again (a rollback of this release). */
-  readonly rolledBackAt?: string;
-  readonly reason?: string;
-  readonly error?: string;
-  /** Rollback records: the release they undo. */
-  readonly undoes?: string;
+export function releaseHistory(config: Pick<RuntimeConfig, 'tableName' | 'service'>): ReleaseHistory {
+  return new ReleaseHistory(documentClient(), config.tableName, config.service);
+}
+
+/** An item of the table that does not have the shape this code writes: named by its key, never cast. */
+function parseItem<S extends z.ZodType>(schema: S, item: Record<string, unknown>, what: string): z.output<S> {
+  const parsed = schema.safeParse(item);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new Error(
+    `the ${what} item ${String(item.pk)} / ${String(item.sk)} in the release table is corrupt at ${issue?.path.join('.') || '?'}: ${issue?.message ?? ''}; fix or delete it by hand`,
+  );
+}
+
+/** `SET #a = :a, ...` for the fields that have a value, with their names and values. */
+function setExpression(fields: Record<string, unknown>): {
+  readonly sets: string[];
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+} {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(`#${name} = :${name}`);
+  }
+  return { sets, names, values };
 }
 
 const LEASE_SK = 'lease';
@@ -84,7 +94,7 @@ export class LeaseStore {
         ConsistentRead: true,
       }),
     );
-    return out.Item as LeaseItem | undefined;
+    return out.Item ? parseItem(leaseItemSchema, out.Item, 'lease') : undefined;
   }
 
   /**
@@ -129,15 +139,7 @@ export class LeaseStore {
     nowSeconds: number,
     extra: Partial<Pick<LeaseItem, 'previous' | 'target' | 'releaseKey'>> = {},
   ): Promise<boolean> {
-    const names: Record<string, string> = { '#owner': 'owner', '#phase': 'phase' };
-    const values: Record<string, unknown> = { ':me': owner, ':now': nowSeconds, ':phase': phase };
-    const sets = ['#phase = :phase'];
-    for (const [key, value] of Object.entries(extra)) {
-      if (value === undefined) continue;
-      names[`#${key}`] = key;
-      values[`:${key}`] = value;
-      sets.push(`#${key} = :${key}`);
-    }
+    const { sets, names, values } = setExpression({ phase, ...extra });
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -145,8 +147,8 @@ export class LeaseStore {
           Key: { pk: partition(this.service), sk: LEASE_SK },
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: '#owner = :me AND expiresAt > :now',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeNames: { ...names, '#owner': 'owner' },
+          ExpressionAttributeValues: { ...values, ':me': owner, ':now': nowSeconds },
         }),
       );
       return true;
@@ -168,7 +170,7 @@ export class LeaseStore {
           ExpressionAttributeNames: { '#owner': 'owner', '#phase': 'phase' },
           ExpressionAttributeValues: {
             ':holder': holder,
-            ':request': { by, at, ...(reason ? { reason } : {}) },
+            ':request': { by, at, reason },
             ':p1': SWITCHED_PHASES[0],
             ':p2': SWITCHED_PHASES[1],
             ':p3': SWITCHED_PHASES[2],
@@ -224,15 +226,7 @@ export class ReleaseHistory {
   }
 
   async update(key: string, fields: Partial<Omit<ReleaseRecord, 'key'>>): Promise<void> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    for (const [name, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      names[`#${name}`] = name;
-      values[`:${name}`] = value;
-      sets.push(`#${name} = :${name}`);
-    }
+    const { sets, names, values } = setExpression(fields);
     if (sets.length === 0) return;
     await this.doc.send(
       new UpdateCommand({
@@ -274,6 +268,5 @@ export class ReleaseHistory {
 }
 
 function toRecord(item: Record<string, unknown>): ReleaseRecord {
-  const { pk: _pk, sk, ...rest } = item;
-  return { key: String(sk), ...(rest as Omit<ReleaseRecord, 'key'>) };
+  return parseItem(releaseRecordSchema, { ...item, key: item.sk }, 'release');
 }

@@ -3,7 +3,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/abort';
-import { AlarmFiring, DeployFailed, InvalidInput, RollbackFailed } from '../../../lambdas/shared/errors';
+import { AlarmFiring, DeployFailed, InvalidInput, RollbackFailed } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
   CUTOVER_ARN,

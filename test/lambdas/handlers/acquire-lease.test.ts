@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, type PutCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/acquire-lease';
-import { CutoverInProgress } from '../../../lambdas/shared/errors';
+import { CutoverInProgress } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
   CUTOVER_ARN,

@@ -6,7 +6,7 @@ import {
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/attach';
-import { CutoverFailed, RouterStateUnknown } from '../../../lambdas/shared/errors';
+import { CutoverFailed, RouterStateUnknown } from '../../../lambdas/shared/contract';
 import {
   BLUE_TG,
   cutoverState,

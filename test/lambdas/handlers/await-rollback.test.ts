@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/await-rollback';
-import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
-import { RollbackFailed } from '../../../lambdas/shared/errors';
-import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
+import type { ReleaseRecord } from '../../../lambdas/shared/contract';
+import { RollbackFailed } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
+import { POLL_BUDGET_MS } from '../../../lambdas/shared/step';
 import {
   CUTOVER_ARN,
   CUTOVER_RELEASE,

@@ -6,10 +6,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type DeployHookEvent, HOOK_ANSWER_MS, handler } from '../../../lambdas/deploy';
-import { DeployFailed } from '../../../lambdas/shared/errors';
-import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
+import { handler } from '../../../lambdas/deploy';
+import { HOOK_ANSWER_MS } from '../../../lambdas/shared/aws/hook';
+import type { DeployHookEvent } from '../../../lambdas/shared/contract';
+import { DeployFailed } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
+import { POLL_BUDGET_MS } from '../../../lambdas/shared/step';
 import {
   awsError,
   cutoverState,

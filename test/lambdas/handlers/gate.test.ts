@@ -2,7 +2,7 @@ import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwa
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/gate';
-import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../../lambdas/shared/errors';
+import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../../lambdas/shared/contract';
 import {
   BLUE_TG,
   cutoverState,

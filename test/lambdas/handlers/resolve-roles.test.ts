@@ -12,14 +12,13 @@ import {
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/resolve-roles';
-import type { ReleaseRecord } from '../../../lambdas/shared/aws/store';
-import type { Color } from '../../../lambdas/shared/config';
+import type { Color, ReleaseRecord } from '../../../lambdas/shared/contract';
 import {
   type BlueGreenError,
   CutoverFailed,
   NothingToRollBack,
   RouterStateUnknown,
-} from '../../../lambdas/shared/errors';
+} from '../../../lambdas/shared/contract';
 import {
   BLUE_TG,
   cutoverState,

@@ -6,9 +6,8 @@ import type {
   TargetHealthReasonEnum,
   TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LeaseItem, ReleaseRecord } from '../../../lambdas/shared/aws/store';
-import { CONFIG_ENV, type Color, type RuntimeConfig } from '../../../lambdas/shared/config';
-import { BlueGreenError } from '../../../lambdas/shared/errors';
+import type { LeaseItem, ReleaseRecord } from '../../../lambdas/shared/contract';
+import { BlueGreenError, CONFIG_ENV, type Color, type RuntimeConfig } from '../../../lambdas/shared/contract';
 import type { Roles, WorkflowState } from '../../../lambdas/shared/state';
 
 /** The configuration a handler test runs with; the ARNs have AWS's real shapes. */

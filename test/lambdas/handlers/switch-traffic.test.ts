@@ -10,7 +10,7 @@ import {
   IdleNotHealthy,
   isContractError,
   RouterStateUnknown,
-} from '../../../lambdas/shared/errors';
+} from '../../../lambdas/shared/contract';
 import { handler } from '../../../lambdas/switch-traffic';
 import {
   allTrafficTo,

@@ -1,4 +1,4 @@
-import { InvalidInput } from '../../../lambdas/shared/errors';
+import { InvalidInput } from '../../../lambdas/shared/contract';
 import { handler } from '../../../lambdas/validate';
 import { EXECUTION_ARN, rejected } from './support';
 

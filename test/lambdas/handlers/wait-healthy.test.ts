@@ -1,9 +1,9 @@
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { IdleNotHealthy } from '../../../lambdas/shared/errors';
-import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
+import { IdleNotHealthy } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
+import { POLL_BUDGET_MS } from '../../../lambdas/shared/step';
 import { handler } from '../../../lambdas/wait-healthy';
 import { cutoverState, GREEN_TG, onFakeClock, rejected, stepEvent, targetHealth, useConfig } from './support';
 import { fakeClockEachTest, mockAws, targetsOfEveryGroup } from './support-mocks';

@@ -2,8 +2,8 @@ import { DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwa
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { POLL_BUDGET_MS } from '../../../lambdas/shared/runtime';
 import type { WorkflowState } from '../../../lambdas/shared/state';
+import { POLL_BUDGET_MS } from '../../../lambdas/shared/step';
 import { handler } from '../../../lambdas/watch';
 import {
   allTrafficTo,

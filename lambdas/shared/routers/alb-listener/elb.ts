@@ -8,15 +8,11 @@ import {
   type Listener,
   ModifyListenerCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { RouterStateUnknown } from '../errors';
-import {
-  type ActionShape,
-  type ForwardWeights,
-  type Route,
-  referencedTargetGroups,
-  type TargetState,
-  withForwardWeights,
-} from '../router';
+import { RouterStateUnknown } from '../../contract';
+import { type Route, referencedTargetGroups } from './forward';
+import type { TargetState } from './targets';
+
+/** The ELBv2 calls of the ALB router, each turning AWS's "not found" into RouterStateUnknown. */
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : '';
@@ -62,7 +58,7 @@ export async function listRoutes(
       kind: 'listener',
       arn: listenerArn,
       description: `the default action of listener ${listener.Protocol ?? ''}:${listener.Port ?? '?'} (${listenerArn})`,
-      targetGroupArns: referencedTargetGroups(listener.DefaultActions as ActionShape[] | undefined),
+      targetGroupArns: referencedTargetGroups(listener.DefaultActions),
     });
     let ruleMarker: string | undefined;
     do {
@@ -75,7 +71,7 @@ export async function listRoutes(
           kind: 'rule',
           arn: rule.RuleArn ?? '',
           description: `rule ${rule.Priority ?? '?'} of listener ${listener.Protocol ?? ''}:${listener.Port ?? '?'} (${rule.RuleArn ?? ''})`,
-          targetGroupArns: referencedTargetGroups(rule.Actions as ActionShape[] | undefined),
+          targetGroupArns: referencedTargetGroups(rule.Actions),
         });
       }
       ruleMarker = page.NextMarker;
@@ -92,10 +88,10 @@ export async function describeTargetHealth(
     const out = await client.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn }));
     return (out.TargetHealthDescriptions ?? []).map((d) => ({
       id: d.Target?.Id ?? '?',
-      ...(d.Target?.Port !== undefined ? { port: d.Target.Port } : {}),
+      port: d.Target?.Port,
       state: d.TargetHealth?.State ?? 'unknown',
-      ...(d.TargetHealth?.Reason ? { reason: d.TargetHealth.Reason } : {}),
-      ...(d.TargetHealth?.Description ? { description: d.TargetHealth.Description } : {}),
+      reason: d.TargetHealth?.Reason,
+      description: d.TargetHealth?.Description,
     }));
   } catch (error) {
     if (errorName(error) === 'TargetGroupNotFoundException') {
@@ -118,14 +114,11 @@ export async function deregistrationDelaySeconds(
   return Number.isFinite(seconds) && seconds >= 0 ? seconds : 300;
 }
 
-/** The one router write: the listener's forward action gets exactly these weights. */
-export async function writeForward(
+/** The one router write: the listener's default actions, replaced whole. */
+export async function modifyDefaultActions(
   client: ElasticLoadBalancingV2Client,
-  listener: Listener,
-  weights: ForwardWeights,
+  listenerArn: string,
+  actions: Action[],
 ): Promise<void> {
-  const actions = withForwardWeights((listener.DefaultActions ?? []) as ActionShape[], weights);
-  await client.send(
-    new ModifyListenerCommand({ ListenerArn: listener.ListenerArn, DefaultActions: actions as Action[] }),
-  );
+  await client.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: actions }));
 }

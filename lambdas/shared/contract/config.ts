@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
- * The pieces of configuration shared by the CDK side (which validates the config file and the
- * construct props) and the step handlers (which receive the resolved configuration in their
- * environment). One schema types both, so they cannot drift apart.
+ * The configuration of the public contract (DESIGN.md, "Config file"): the pieces shared by the
+ * CDK side (which validates the config file and the construct props) and the step handlers (which
+ * receive the resolved configuration in their environment). One schema types both.
  */
 
 export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
@@ -96,34 +96,5 @@ export const runtimeConfigSchema = z.strictObject({
 });
 export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 
+/** The environment variable that carries the resolved RuntimeConfig to every step handler. */
 export const CONFIG_ENV = 'BLUEGREEN_CONFIG';
-
-let cached: RuntimeConfig | undefined;
-
-/** Reads and checks the handler's configuration once per container. */
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  if (cached && env === process.env) return cached;
-  const raw = env[CONFIG_ENV];
-  if (!raw)
-    throw new Error(
-      `${CONFIG_ENV} is not set: this function must be deployed by the BlueGreenCutover construct`,
-    );
-  const parsed = runtimeConfigSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) {
-    throw new Error(
-      `${CONFIG_ENV} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  if (env === process.env) cached = parsed.data;
-  return parsed.data;
-}
-
-export function targetGroupOf(config: Pick<RuntimeConfig, 'traffic'>, color: Color): string {
-  return color === 'blue' ? config.traffic.blueTargetGroupArn : config.traffic.greenTargetGroupArn;
-}
-
-export function colorOf(config: Pick<RuntimeConfig, 'traffic'>, targetGroupArn: string): Color | undefined {
-  if (targetGroupArn === config.traffic.blueTargetGroupArn) return 'blue';
-  if (targetGroupArn === config.traffic.greenTargetGroupArn) return 'green';
-  return undefined;
-}

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export interface FieldProblem {
   /** Dotted path of the offending field, e.g. `traffic.listenerArn` or `alarms[1]`. */

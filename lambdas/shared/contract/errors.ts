@@ -38,13 +38,22 @@ export class BlueGreenError extends Error {
   readonly errorName: ErrorName;
   readonly details: ErrorPayload;
 
-  constructor(errorName: ErrorName, message: string, details: ErrorDetails = {}) {
+  constructor(errorName: ErrorName, message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
     const payload: ErrorPayload = { message, ...details };
-    super(JSON.stringify(payload));
+    super(JSON.stringify(payload), options);
     this.name = errorName;
     this.errorName = errorName;
     this.details = payload;
   }
+}
+
+/** The class of a contract error that carries only a message (and, optionally, its cause). */
+function plainError(errorName: ErrorName) {
+  return class extends BlueGreenError {
+    constructor(message: string, options?: ErrorOptions) {
+      super(errorName, message, {}, options);
+    }
+  };
 }
 
 export class InvalidInput extends BlueGreenError {
@@ -53,29 +62,13 @@ export class InvalidInput extends BlueGreenError {
   }
 }
 
-export class CutoverInProgress extends BlueGreenError {
-  constructor(message: string) {
-    super('CutoverInProgress', message);
-  }
-}
+export class CutoverInProgress extends plainError('CutoverInProgress') {}
 
-export class RouterStateUnknown extends BlueGreenError {
-  constructor(message: string) {
-    super('RouterStateUnknown', message);
-  }
-}
+export class RouterStateUnknown extends plainError('RouterStateUnknown') {}
 
-export class DeployFailed extends BlueGreenError {
-  constructor(message: string) {
-    super('DeployFailed', message);
-  }
-}
+export class DeployFailed extends plainError('DeployFailed') {}
 
-export class IdleNotHealthy extends BlueGreenError {
-  constructor(message: string) {
-    super('IdleNotHealthy', message);
-  }
-}
+export class IdleNotHealthy extends plainError('IdleNotHealthy') {}
 
 export class AlarmNotFound extends BlueGreenError {
   constructor(message: string, alarm: string) {
@@ -90,22 +83,14 @@ export class AlarmFiring extends BlueGreenError {
 }
 
 export class CutoverFailed extends BlueGreenError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('CutoverFailed', message, details);
+  constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
+    super('CutoverFailed', message, details, options);
   }
 }
 
-export class NothingToRollBack extends BlueGreenError {
-  constructor(message: string) {
-    super('NothingToRollBack', message);
-  }
-}
+export class NothingToRollBack extends plainError('NothingToRollBack') {}
 
-export class RollbackFailed extends BlueGreenError {
-  constructor(message: string) {
-    super('RollbackFailed', message);
-  }
-}
+export class RollbackFailed extends plainError('RollbackFailed') {}
 
 /**
  * Reads what a failed task left in `$.failure` (`{Error, Cause}` as Step Functions records it) back
@@ -130,14 +115,8 @@ export function parseTaskFailure(failure: { Error?: string; Cause?: string } | u
   try {
     const ours: unknown = JSON.parse(errorMessage);
     if (isRecord(ours) && typeof ours.message === 'string') {
-      return {
-        error,
-        payload: {
-          message: ours.message,
-          ...(typeof ours.field === 'string' ? { field: ours.field } : {}),
-          ...(typeof ours.alarm === 'string' ? { alarm: ours.alarm } : {}),
-        },
-      };
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      return { error, payload: { message: ours.message, field: text(ours.field), alarm: text(ours.alarm) } };
     }
   } catch {
     // Not one of ours: fall through to the plain description.
@@ -152,27 +131,4 @@ export function isContractError(name: string): name is ErrorName {
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** SDK errors worth another try: the state machine retries a step that fails with one of them. */
-export const TRANSIENT_ERROR_NAMES = [
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-] as const;
-
-export function isTransient(error: unknown): boolean {
-  return error instanceof Error && (TRANSIENT_ERROR_NAMES as readonly string[]).includes(error.name);
-}
-
-/** An AWS answer that refused the request (4xx, not throttling): the request had no effect. */
-export function isRefusal(error: unknown): boolean {
-  if (!(error instanceof Error) || isTransient(error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500;
 }

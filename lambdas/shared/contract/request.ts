@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInput, isRecord } from './errors';
-import { firstProblem } from './validation';
+import { firstProblem } from './problems';
 
 /** A container image tag's grammar: what pipelines already use to name a version. */
 export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -8,37 +8,39 @@ export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const SCHEMA_CHANGES = ['none', 'expand', 'contract'] as const;
 export type SchemaChange = (typeof SCHEMA_CHANGES)[number];
 
+export const ACTIONS = ['cutover', 'rollback'] as const;
+export type Action = (typeof ACTIONS)[number];
+
 const reason = z.string().min(1, 'must not be empty').max(1024, 'must be at most 1024 characters');
 
-export const cutoverInputSchema = z.strictObject({
+/**
+ * The execution input (DESIGN.md, "Execution input"). Parsing fills the defaults, so the parsed
+ * value is the normalized request every later step works from, and the same schema reads it back
+ * out of the state.
+ */
+export const cutoverRequestSchema = z.strictObject({
   action: z.literal('cutover'),
   version: z
     .string()
     .regex(VERSION, 'must look like an image tag (letters, digits, ".", "_", "-"; at most 128)'),
-  dryRun: z.boolean().optional(),
-  schemaChange: z.enum(SCHEMA_CHANGES).optional(),
+  dryRun: z.boolean().default(false),
+  schemaChange: z.enum(SCHEMA_CHANGES).default('none'),
   reason: reason.optional(),
 });
 
-export const rollbackInputSchema = z.strictObject({
+export const rollbackRequestSchema = z.strictObject({
   action: z.literal('rollback'),
   reason: reason.optional(),
-  force: z.boolean().optional(),
-  dryRun: z.boolean().optional(),
+  force: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
 });
 
-/** The normalized request every later step works from. */
-export type Request =
-  | {
-      action: 'cutover';
-      version: string;
-      dryRun: boolean;
-      schemaChange: SchemaChange;
-      reason?: string;
-    }
-  | { action: 'rollback'; dryRun: boolean; force: boolean; reason?: string };
+export const requestSchema = z.discriminatedUnion('action', [cutoverRequestSchema, rollbackRequestSchema]);
 
-const ACTIONS = ['cutover', 'rollback'] as const;
+/** What a pipeline, a rule or a person passes to StartExecution. */
+export type ExecutionInput = z.input<typeof requestSchema>;
+/** The normalized request: defaults filled in. */
+export type Request = z.output<typeof requestSchema>;
 
 /**
  * Validates an execution's input. Anything but a known action with well-formed fields is refused
@@ -59,31 +61,10 @@ export function parseRequest(input: unknown): Request {
       'action',
     );
   }
-  if (action === 'cutover') {
-    const parsed = cutoverInputSchema.safeParse(input);
-    if (!parsed.success) {
-      const problem = firstProblem(parsed.error, input, 'input');
-      throw new InvalidInput(problem.message, problem.field);
-    }
-    const { version, dryRun, schemaChange, reason: why } = parsed.data;
-    return {
-      action: 'cutover',
-      version,
-      dryRun: dryRun ?? false,
-      schemaChange: schemaChange ?? 'none',
-      ...(why ? { reason: why } : {}),
-    };
-  }
-  const parsed = rollbackInputSchema.safeParse(input);
+  const parsed = requestSchema.safeParse(input);
   if (!parsed.success) {
     const problem = firstProblem(parsed.error, input, 'input');
     throw new InvalidInput(problem.message, problem.field);
   }
-  const { force, dryRun, reason: why } = parsed.data;
-  return {
-    action: 'rollback',
-    dryRun: dryRun ?? false,
-    force: force ?? false,
-    ...(why ? { reason: why } : {}),
-  };
+  return parsed.data;
 }

@@ -1,0 +1,55 @@
+import type { Request, RuntimeConfig } from './contract';
+import type { SideHealth } from './routers';
+import type { Roles } from './state';
+
+/** What a real run would do, step by step, for a dry run's output. Changes nothing. */
+export function dryRunPlan(
+  config: RuntimeConfig,
+  state: { readonly request: Request; readonly roles: Roles },
+  idle: SideHealth,
+  live: SideHealth,
+): Record<string, unknown> {
+  const { request, roles } = state;
+  const steps: string[] = [];
+  if (!roles.idleAttached) {
+    steps.push(
+      `add ${roles.idle} to the listener's forward action at weight 0 (the ALB does not health-check ${roles.idle} yet, so its health is unknown)`,
+    );
+  }
+  if (request.action === 'cutover' && config.deploy.type === 'lambda-hook') {
+    steps.push(
+      `call the deploy hook ${config.deploy.functionArn} for ${roles.idle} with version "${request.version}"`,
+    );
+  }
+  steps.push(
+    `wait up to ${config.healthTimeoutSeconds} s for every ${roles.idle} target to be healthy (now: ${roles.idleAttached ? idle.summary : 'not health-checked'})`,
+  );
+  if (request.action === 'cutover')
+    steps.push(
+      `check alarms ${config.alarms.map((a) => `"${a}"`).join(', ') || '(none configured)'} and capacity parity`,
+    );
+  steps.push(`switch the listener: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
+  if (request.action === 'cutover')
+    steps.push(
+      `bake ${config.bakeSeconds} s watching the alarms and ${roles.idle}'s health; roll back at the first sign of trouble`,
+    );
+  steps.push(
+    `let ${roles.live}'s requests in flight finish (its deregistration delay after the switch), record the release, keep ${roles.live} warm`,
+  );
+  return {
+    action: request.action,
+    live: roles.live,
+    target: roles.idle,
+    version: request.action === 'cutover' ? request.version : undefined,
+    schemaChange: request.action === 'cutover' ? request.schemaChange : undefined,
+    targetVersion: roles.idleVersion,
+    idleHealthChecked: roles.idleAttached,
+    idleHealth: roles.idleAttached
+      ? idle.summary
+      : `${roles.idle} is not in the forward action yet, so the ALB does not health-check it`,
+    liveHealth: live.summary,
+    weightsBefore: { [roles.live]: 100, [roles.idle]: roles.idleAttached ? 0 : null },
+    weightsAfter: { [roles.live]: 0, [roles.idle]: 100 },
+    steps,
+  };
+}

@@ -1,0 +1,127 @@
+import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
+
+/**
+ * Pure logic over the ALB router (the listener's forward action): what is live, which weights
+ * come next, and which other routes reach the two groups. No AWS calls here.
+ */
+
+/** Weights of a forward action by target group ARN (absent = not referenced). */
+export type ForwardWeights = Record<string, number>;
+
+export function targetGroupOf(traffic: AlbTraffic, color: Color): string {
+  return color === 'blue' ? traffic.blueTargetGroupArn : traffic.greenTargetGroupArn;
+}
+
+export function colorOf(traffic: AlbTraffic, targetGroupArn: string): Color | undefined {
+  return COLORS.find((color) => targetGroupOf(traffic, color) === targetGroupArn);
+}
+
+export function forwardTargets(action: Action): ForwardWeights {
+  const weights: ForwardWeights = {};
+  const groups = action.ForwardConfig?.TargetGroups;
+  if (groups && groups.length > 0) {
+    for (const group of groups) {
+      // A ForwardConfig entry without a weight counts as weight 1 at AWS; an entry twice is invalid there.
+      if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
+    }
+  } else if (action.TargetGroupArn) {
+    weights[action.TargetGroupArn] = 100;
+  }
+  return weights;
+}
+
+/** The target groups an action list sends traffic to (weight 0 included: those are health-checked). */
+export function referencedTargetGroups(actions: readonly Action[] | undefined): string[] {
+  return (actions ?? []).filter((a) => a.Type === 'forward').flatMap((a) => Object.keys(forwardTargets(a)));
+}
+
+export interface RouterRead {
+  /** The color receiving all traffic. */
+  readonly live: Color;
+  /** Whether the idle color is already in the forward action (so the ALB health-checks it). */
+  readonly idleAttached: boolean;
+  readonly weights: Record<Color, number | null>;
+}
+
+/**
+ * Reads the listener's default actions into roles. Only the states this workflow makes are
+ * accepted: a plain forward to one configured group, or a weighted forward over the configured
+ * groups where exactly one has weight. Anything else is RouterStateUnknown, naming what was found.
+ */
+export function readRouter(traffic: AlbTraffic, actions: readonly Action[] | undefined): RouterRead {
+  const listenerArn = traffic.listenerArn;
+  const forwards = (actions ?? []).filter((a) => a.Type === 'forward');
+  const others = (actions ?? []).filter((a) => a.Type !== 'forward' && !a.Type?.startsWith('authenticate-'));
+  if (forwards.length !== 1 || others.length > 0) {
+    const types = (actions ?? []).map((a) => a.Type ?? '?').join(', ') || 'none';
+    throw new RouterStateUnknown(
+      `listener ${listenerArn} must have one forward default action listing the blue and green target groups; it has: ${types}`,
+    );
+  }
+  const weights = forwardTargets(forwards[0]!);
+  const byColor: Record<Color, number | null> = { blue: null, green: null };
+  for (const [arn, weight] of Object.entries(weights)) {
+    const color = colorOf(traffic, arn);
+    if (!color) {
+      throw new RouterStateUnknown(
+        `listener ${listenerArn} forwards to target group ${arn}, which is neither the blue nor the green group of this service`,
+      );
+    }
+    byColor[color] = weight;
+  }
+  const withWeight = COLORS.filter((c) => (byColor[c] ?? 0) > 0);
+  if (withWeight.length !== 1) {
+    const described = `blue=${byColor.blue ?? 'absent'}, green=${byColor.green ?? 'absent'}`;
+    throw new RouterStateUnknown(
+      withWeight.length === 0
+        ? `listener ${listenerArn} sends traffic to neither side (${described}); set one side's weight by hand, then retry`
+        : `listener ${listenerArn} splits traffic between both sides (${described}); this workflow only makes all-or-nothing weights: restore one side to 100 by hand, then retry`,
+    );
+  }
+  const live = withWeight[0]!;
+  return { live, idleAttached: byColor[otherColor(live)] !== null, weights: byColor };
+}
+
+/** Weights that put all traffic on `live` and keep the other side referenced (health-checked) at 0. */
+export function weightsFor(traffic: AlbTraffic, live: Color): ForwardWeights {
+  return { [targetGroupOf(traffic, live)]: 100, [targetGroupOf(traffic, otherColor(live))]: 0 };
+}
+
+/**
+ * Rewrites the default actions so that the one forward action carries `weights`, keeping every other
+ * part of the action (stickiness, authentication actions before it) as the operator set it.
+ */
+export function withForwardWeights(actions: readonly Action[], weights: ForwardWeights): Action[] {
+  return actions.map((action) => {
+    if (action.Type !== 'forward') return action;
+    return {
+      Type: 'forward',
+      Order: action.Order,
+      ForwardConfig: {
+        TargetGroups: Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight })),
+        TargetGroupStickinessConfig: action.ForwardConfig?.TargetGroupStickinessConfig,
+      },
+    };
+  });
+}
+
+export interface Route {
+  readonly kind: 'listener' | 'rule';
+  readonly arn: string;
+  readonly description: string;
+  readonly targetGroupArns: readonly string[];
+}
+
+/**
+ * Every route other than the configured listener's default action that forwards to blue or green.
+ * The workflow would switch one route and leave the others pointing at the old side, so it refuses.
+ */
+export function unconfiguredRoutes(traffic: AlbTraffic, routes: readonly Route[]): Route[] {
+  const ours = new Set(COLORS.map((color) => targetGroupOf(traffic, color)));
+  return routes.filter(
+    (route) =>
+      !(route.kind === 'listener' && route.arn === traffic.listenerArn) &&
+      route.targetGroupArns.some((arn) => ours.has(arn)),
+  );
+}

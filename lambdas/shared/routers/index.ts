@@ -1,0 +1,27 @@
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type Color, RouterStateUnknown, type RuntimeConfig } from '../contract';
+import { traced } from '../observability';
+import { AlbListenerRouter } from './alb-listener';
+import type { Router, RouterView } from './port';
+
+export type { Router, RouterView, SideHealth } from './port';
+
+/** The router of the configured traffic type: the one place that knows which adapters exist. */
+export function routerFor(config: Pick<RuntimeConfig, 'traffic'>): Router {
+  switch (config.traffic.type) {
+    case 'alb-listener':
+      elb ??= traced(new ElasticLoadBalancingV2Client({}));
+      return new AlbListenerRouter(elb, config.traffic);
+  }
+}
+
+let elb: ElasticLoadBalancingV2Client | undefined;
+
+/** Someone else wrote the router since ResolveRoles read it: refuse to write over them. */
+export function expectLive(router: Router, view: RouterView, live: Color): void {
+  if (view.live !== live) {
+    throw new RouterStateUnknown(
+      `the live side changed from ${live} to ${view.live} while this execution ran; someone else is writing the ${router.kind}`,
+    );
+  }
+}

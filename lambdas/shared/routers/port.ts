@@ -1,0 +1,62 @@
+import type { Color } from '../contract';
+
+/**
+ * The router port (DESIGN.md, "Every router, one contract"): what the workflow needs of whatever
+ * decides where traffic goes. Handlers, the lease, the gate, the bake and the history speak only
+ * this; each traffic type is one adapter behind it.
+ */
+
+/** The router as read: which side is live, and whether the idle side is already health-checked. */
+export interface RouterView {
+  readonly live: Color;
+  readonly idle: Color;
+  /** The idle side is referenced by the router (at no weight), so its health is known. */
+  readonly idleAttached: boolean;
+  readonly weights: Readonly<Record<Color, number | null>>;
+  /** The resource that stands for each side (an ALB target group ARN). */
+  readonly sides: Readonly<Record<Color, string>>;
+  /** The resource the router belongs to (an ALB load balancer ARN). */
+  readonly scope: string;
+}
+
+/** A side's health, from the router's own health source. */
+export interface SideHealth {
+  /** Every part of the side is healthy, and there is at least one. */
+  readonly healthy: boolean;
+  readonly total: number;
+  readonly healthyCount: number;
+  /** One line, e.g. "green: 2 of 3 targets healthy; i-0abc initial (Elb.RegistrationInProgress)". */
+  readonly summary: string;
+  /**
+   * Set when a side that serves traffic is in trouble (failing checks, nothing healthy left);
+   * ordinary churn such as targets still starting is not trouble.
+   */
+  readonly servingProblem?: string;
+}
+
+export interface Router {
+  /** What the router is, in messages: "listener". */
+  readonly kind: string;
+  /** Names the router in messages, e.g. "listener arn:aws:...". */
+  readonly name: string;
+  /**
+   * Reads the router into roles. States the workflow did not make are RouterStateUnknown, naming
+   * what was found. A later `write` starts from what this read saw.
+   */
+  read(): Promise<RouterView>;
+  /**
+   * `read` plus the checks made once per execution: nothing else routes to either side, and both
+   * sides exist.
+   */
+  inspect(): Promise<RouterView>;
+  /**
+   * Makes the idle side health-checked without giving it traffic (an ALB target group joins the
+   * forward action at weight 0). Answers whether anything was written.
+   */
+  attachIdle(): Promise<boolean>;
+  /** All traffic to `live`; the other side stays attached at weight 0. */
+  write(live: Color): Promise<void>;
+  sideHealth(color: Color): Promise<SideHealth>;
+  /** Seconds the old side's requests in flight may still take once it stops getting new ones. */
+  drainSeconds(color: Color): Promise<number>;
+}
