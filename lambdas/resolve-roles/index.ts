@@ -1,8 +1,9 @@
-import { leaseStore, releaseHistory, releaseKey } from '../shared/aws/store';
+import { releaseHistory, releaseKey } from '../shared/aws/store';
 import { CutoverFailed, type ReleaseRecord } from '../shared/contract';
 import { drainRefusal, lastLeft, planRollback } from '../shared/history';
+import { holdLease } from '../shared/lease';
 import { routerFor } from '../shared/routers';
-import { epochSeconds, type WorkflowState } from '../shared/state';
+import type { WorkflowState } from '../shared/state';
 import { defineStateStep } from '../shared/step';
 
 /**
@@ -54,17 +55,15 @@ export const handler = defineStateStep('ResolveRoles', async (state, { config })
     };
     await history.create(record);
     // The lease names the record, so whoever cleans up after a stopped execution can close it.
-    if (
-      !(await leaseStore(config).fence(state.execution.arn, 'acquired', epochSeconds(), { releaseKey: key }))
-    ) {
+    try {
+      await holdLease(config, state.execution.arn, 'acquired', 'nothing was changed', { releaseKey: key });
+    } catch (error) {
       await history.update(key, {
         outcome: 'failed',
         finishedAt: new Date().toISOString(),
         error: 'CutoverFailed',
       });
-      throw new CutoverFailed(
-        'this execution no longer holds the lease (it expired and another execution took it); nothing was changed',
-      );
+      throw error;
     }
   }
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { describeAlarms } from '../shared/aws/alarms';
 import { leaseStore } from '../shared/aws/store';
+import { watchProblem } from '../shared/bake';
 import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -11,12 +11,6 @@ const eventSchema = stepEventSchema.extend({ phase: z.enum(['bake', 'drain']) })
 
 /** How often the bake looks: the rollback bar is one second from ALARM to restored traffic. */
 const WATCH_INTERVAL_MS = 1000;
-
-interface Problem {
-  readonly reason: string;
-  readonly alarm?: string;
-  readonly requestedBy?: string;
-}
 
 /**
  * Bake and Drain. Bake: every second, the alarms, the new side's health and the lease (for a
@@ -41,40 +35,17 @@ export const handler = defineStep(
       ? Date.parse(state.watch!.until)
       : // No new request reached the old side after the switch: its last one ends by switch + drain.
         Date.parse(switched.at) + (phase === 'bake' ? config.bakeSeconds : switched.drainSeconds) * 1000;
-    const watchAlarms = phase === 'bake';
-    const watchRequests = state.request.action === 'cutover';
-
-    async function look(): Promise<Problem | undefined> {
-      const [found, lease, idle] = await Promise.all([
-        watchAlarms && config.alarms.length > 0 ? describeAlarms(config.alarms) : [],
-        watchRequests ? store.read() : undefined,
-        watchAlarms ? router.sideHealth(roles!.idle) : undefined,
-      ]);
-      const firing = found.find((a) => a.state === 'ALARM');
-      if (firing) {
-        const why = firing.reason ? `: ${firing.reason}` : '';
-        return {
-          reason: `alarm "${firing.name}" went to ALARM during the ${phase}${why}`,
-          alarm: firing.name,
-        };
-      }
-      const request = lease?.owner === owner ? lease.rollbackRequest : undefined;
-      if (request) {
-        const why = request.reason ? `: ${request.reason}` : '';
-        return { reason: `rollback requested by ${request.by}${why}`, requestedBy: request.by };
-      }
-      if (lease && lease.owner !== owner) {
-        return { reason: `this execution lost its lease to ${lease.owner} during the ${phase}` };
-      }
-      if (idle?.servingProblem) return { reason: `${idle.servingProblem} during the ${phase}` };
-      return undefined;
-    }
+    const watching = {
+      ...{ phase, config, router, store, owner, serving: roles.idle },
+      alarms: phase === 'bake',
+      requests: state.request.action === 'cutover',
+    };
 
     const polled = await pollUntil(
       step,
       { intervalMs: WATCH_INTERVAL_MS, until, lookAtUntil: true },
       async () => {
-        const problem = await look();
+        const problem = await watchProblem(watching);
         return { done: problem !== undefined, value: problem };
       },
     );
