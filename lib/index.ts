@@ -4,7 +4,6 @@ export {
   BlueGreenCutover,
   type BlueGreenCutoverProps,
   MAX_DRAIN_SECONDS,
-  METRIC_NAMESPACE,
 } from './blue-green-cutover';
 export {
   ConfigError,
@@ -14,3 +13,9 @@ export {
   serviceConfigSchema,
 } from './service-config';
 export { BlueGreenServiceStack, type BlueGreenServiceStackProps } from './service-stack';
+export { METRIC_NAMESPACE } from './step-handlers';
+export {
+  BlueGreenCutoverPropsError,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  type PropViolation,
+} from './validate-props';

@@ -4,11 +4,12 @@ import {
   alarmsSchema,
   albTrafficSchema,
   deploySchema,
+  type FieldProblem,
+  firstProblem,
   LIMITS,
   SERVICE_NAME,
   timingSchema,
-} from '../lambdas/shared/config';
-import { type FieldProblem, firstProblem } from '../lambdas/shared/validation';
+} from './handler-contract';
 
 /**
  * The config file of the app in bin/ (DESIGN.md, "Config file"). The same schema pieces validate
