@@ -37,19 +37,38 @@ export function defaultPollSeconds(healthTimeoutSeconds: number | undefined): nu
   return Math.min(LIMITS.pollSeconds.default, healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default);
 }
 
+/** A rule that spans two fields, broken: the field to change, its value, and the other field. */
+export type CrossFieldViolation =
+  | {
+      readonly field: 'traffic.greenTargetGroupArn';
+      readonly value: string;
+      readonly kind: 'same-as';
+      readonly other: 'traffic.blueTargetGroupArn';
+    }
+  | {
+      readonly field: 'pollSeconds';
+      readonly value: number;
+      readonly kind: 'exceeds';
+      readonly other: 'healthTimeoutSeconds';
+      readonly otherValue: number;
+    };
+
 /**
  * The rules that span two fields, shared by the config file and the construct's props. Timings not
- * given count with their defaults, so both refuse the same combinations.
+ * given count with their defaults, so both refuse the same combinations. ARNs are compared as
+ * written: for the construct's token ARNs, the same token is the same group.
  */
-export function crossFieldProblem(
+export function crossFieldViolation(
   config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
     readonly traffic: { readonly blueTargetGroupArn: string; readonly greenTargetGroupArn: string };
   },
-): FieldProblem | undefined {
+): CrossFieldViolation | undefined {
   if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
     return {
       field: 'traffic.greenTargetGroupArn',
-      message: `"traffic.greenTargetGroupArn" must differ from "traffic.blueTargetGroupArn", both are "${config.traffic.blueTargetGroupArn}"`,
+      value: config.traffic.greenTargetGroupArn,
+      kind: 'same-as',
+      other: 'traffic.blueTargetGroupArn',
     };
   }
   const poll = config.pollSeconds ?? defaultPollSeconds(config.healthTimeoutSeconds);
@@ -57,10 +76,24 @@ export function crossFieldProblem(
   if (poll > health) {
     return {
       field: 'pollSeconds',
-      message: `"pollSeconds" (${poll}) must not exceed "healthTimeoutSeconds" (${health})`,
+      value: poll,
+      kind: 'exceeds',
+      other: 'healthTimeoutSeconds',
+      otherValue: health,
     };
   }
   return undefined;
+}
+
+/** The config file's wording of a cross-field violation. */
+function crossFieldProblem(config: ServiceConfig): FieldProblem | undefined {
+  const violation = crossFieldViolation(config);
+  if (!violation) return undefined;
+  const message =
+    violation.kind === 'same-as'
+      ? `"${violation.field}" must differ from "${violation.other}", both are "${violation.value}"`
+      : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
+  return { field: violation.field, message };
 }
 
 export class ConfigError extends Error {

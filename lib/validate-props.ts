@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { z } from 'zod';
-import { LIMITS, LISTENER_ARN, type RuntimeConfig, TARGET_GROUP_ARN } from './handler-contract';
-import { defaultPollSeconds, serviceConfigSchema } from './service-config';
+import { LISTENER_ARN, type RuntimeConfig, TARGET_GROUP_ARN } from './handler-contract';
+import { crossFieldViolation, serviceConfigSchema } from './service-config';
 
 /** What is wrong with one prop; the error's message is built from it, the prop and its value. */
 export type PropViolation =
@@ -78,8 +78,6 @@ const propsSchema = serviceConfigSchema.extend({
   tableRemovalPolicy: z.unknown().optional(),
 });
 
-type ParsedProps = z.output<typeof propsSchema>;
-
 /**
  * Wording for the checks that carry no message of their own (type checks, choices of a
  * discriminator); every other rule states its own in the schema.
@@ -131,30 +129,6 @@ function errorOf(issue: z.core.$ZodIssue, props: unknown): BlueGreenCutoverProps
   return new BlueGreenCutoverPropsError(fieldOf(issue.path), value, { kind: 'invalid', rule: issue.message });
 }
 
-/**
- * The rules that span two props. Token ARNs are compared as they are: the same token (the same
- * attribute of the same resource) is the same group, whatever it resolves to.
- */
-function crossFieldError(props: ParsedProps): BlueGreenCutoverPropsError | undefined {
-  const { blueTargetGroupArn, greenTargetGroupArn } = props.traffic;
-  if (blueTargetGroupArn === greenTargetGroupArn) {
-    return new BlueGreenCutoverPropsError('traffic.greenTargetGroupArn', greenTargetGroupArn, {
-      kind: 'same-as',
-      other: 'traffic.blueTargetGroupArn',
-    });
-  }
-  const health = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
-  const poll = props.pollSeconds ?? defaultPollSeconds(health);
-  if (poll > health) {
-    return new BlueGreenCutoverPropsError('pollSeconds', poll, {
-      kind: 'exceeds',
-      other: 'healthTimeoutSeconds',
-      otherValue: health,
-    });
-  }
-  return undefined;
-}
-
 /** Refuses props the workflow cannot run with, naming the prop and its value. */
 export function validateProps(props: unknown): void {
   const parsed = propsSchema.safeParse(props, { error: ruleWording });
@@ -162,8 +136,8 @@ export function validateProps(props: unknown): void {
     // A failed parse has at least one issue; the first is the one a user fixes first.
     throw errorOf(parsed.error.issues[0]!, props);
   }
-  const error = crossFieldError(parsed.data);
-  if (error) throw error;
+  const violation = crossFieldViolation(parsed.data);
+  if (violation) throw new BlueGreenCutoverPropsError(violation.field, violation.value, violation);
 }
 
 /** Lambda's limit for all environment variables of a function together, keys and values, in bytes. */
@@ -187,12 +161,8 @@ function atLongest(value: unknown): unknown {
   return value;
 }
 
-/**
- * The most bytes the step functions' environment can take: the configuration as JSON in
- * `configVariable`, plus the other variables. Exported for the test that holds it to the
- * synthesized value.
- */
-export function environmentBytes(
+/** The most bytes the functions' environment can take: the configuration as JSON, plus the other variables. */
+function environmentBytes(
   configVariable: string,
   config: RuntimeConfig,
   otherVariables: Readonly<Record<string, string>>,
