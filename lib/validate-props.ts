@@ -40,7 +40,7 @@ function sentence(prop: string, value: unknown, violation: PropViolation): strin
     case 'exceeds':
       return `${prop} (${describeValue(value)}) must not exceed props.${violation.other} (${describeValue(violation.otherValue)})`;
     case 'same-as':
-      // In full: two ARNs that differ only at the end must be seen to be the same.
+      // Not shortened: the whole ARN is what a user searches their code for.
       return `${prop} must differ from props.${violation.other}, both are ${JSON.stringify(value)}`;
     case 'environment-too-large':
       return (

@@ -1,4 +1,4 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   BlueGreenCutover,
@@ -241,6 +241,18 @@ describe('BlueGreenCutover', () => {
           return { ...base, traffic: { ...TRAFFIC, blueTargetGroupArn: blue, greenTargetGroupArn: blue } };
         }),
       ).toThrow(/props\.traffic\.greenTargetGroupArn must differ from props\.traffic\.blueTargetGroupArn/);
+    });
+
+    it('refuses one target group resource read twice as blue and green', () => {
+      expect(() =>
+        stackWith((stack) => {
+          const group = new CfnResource(stack, 'Group', { type: 'AWS::ElasticLoadBalancingV2::TargetGroup' });
+          return {
+            ...base,
+            traffic: { ...TRAFFIC, blueTargetGroupArn: group.ref, greenTargetGroupArn: group.ref },
+          };
+        }),
+      ).toThrow(/props\.traffic\.greenTargetGroupArn must differ/);
     });
 
     it('accepts two different token target groups', () => {
