@@ -149,7 +149,7 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
  * limits); a listener or target group ARN, with a name of at most 32 characters and ids of 16 hex
  * digits, stays under 160.
  */
-export const TOKEN_MAX_LENGTH = 255;
+const TOKEN_MAX_LENGTH = 255;
 
 /** The configuration with every token replaced by a value of its longest length. */
 function atLongest(value: unknown): unknown {

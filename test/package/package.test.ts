@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -78,6 +79,7 @@ describe('the npm package', () => {
   const work = mkdtempSync(join(tmpdir(), 'bluegreen-package-'));
   const app = join(work, 'app');
   const installed = join(app, 'node_modules', 'bluegreen-cutover');
+  const bundles = mkdtempSync(join(tmpdir(), 'bluegreen-bundles-'));
   let packed: PackResult;
   let manifest: PackedManifest;
 
@@ -133,6 +135,10 @@ describe('the npm package', () => {
     );
   });
 
+  afterAll(() => {
+    for (const dir of [work, bundles]) rmSync(dir, { recursive: true, force: true });
+  });
+
   it('ships the compiled construct, the handlers and their types, and no sources or tests', () => {
     const files = packed.files.map((f) => f.path);
     expect(files).toEqual(
@@ -180,7 +186,7 @@ describe('the npm package', () => {
       .filter((name) => name !== 'shared')
       .map((step) => join(installed, 'dist', 'lambdas', step, 'index.js'));
     expect(entries).toHaveLength(14);
-    const outdir = join(work, 'bundles');
+    const outdir = join(bundles, 'out');
     // One esbuild run for all entries, with the options the construct gives NodejsFunction.
     const result = buildSync({
       entryPoints: entries,
@@ -196,7 +202,8 @@ describe('the npm package', () => {
     expect(result.errors).toEqual([]);
 
     // A bundle runs on its own, as in Lambda: nothing but Node's built-ins next to it.
-    const alone = mkdtempSync(join(tmpdir(), 'bluegreen-bundle-'));
+    const alone = join(bundles, 'alone');
+    mkdirSync(alone);
     copyFileSync(join(outdir, 'validate', 'index.js'), join(alone, 'index.js'));
     const exported = execFileSync(
       process.execPath,
