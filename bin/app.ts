@@ -2,6 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadServiceConfig } from '../lib/service-config';
 import { BlueGreenServiceStack } from '../lib/service-stack';
+import { BlueGreenCutoverPropsError } from '../lib/validate-props';
 
 const app = new App();
 const configPath: unknown = app.node.tryGetContext('config');
@@ -12,7 +13,8 @@ if (typeof configPath !== 'string' || configPath === '') {
 try {
   new BlueGreenServiceStack(app, { config: loadServiceConfig(configPath) });
 } catch (error) {
-  if (error instanceof ConfigError) {
+  // A config file that passes its schema can still be refused by the construct (e.g. too many alarms).
+  if (error instanceof ConfigError || error instanceof BlueGreenCutoverPropsError) {
     console.error(`Invalid config: ${error.message}`);
     process.exit(1);
   }

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -8,18 +8,17 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { z } from 'zod';
 import {
   CONFIG_ENV,
   type DeployConfig,
-  firstProblem,
+  defaultPollSeconds,
   LIMITS,
-  LISTENER_ARN,
+  METRIC_NAMESPACE,
+  ROLLBACK_FAILED_METRIC,
   type RuntimeConfig,
-  TARGET_GROUP_ARN,
-} from '../lambdas/shared/contract';
-import { crossFieldProblem, defaultPollSeconds, serviceConfigSchema } from './service-config';
-import { STEPS, StepFunction, type StepName } from './step-functions';
+} from './handler-contract';
+import { type GrantResource, perStep, STEP_GRANTS, StepHandler } from './step-handlers';
+import { checkEnvironmentSize, validateProps } from './validate-props';
 import { buildWorkflow } from './workflow';
 
 /** The router: an ALB listener whose default forward action lists both target groups. */
@@ -79,44 +78,6 @@ export interface BlueGreenCutoverProps {
 /** The longest the workflow waits for the old side to drain (the ALB's own maximum deregistration delay). */
 export const MAX_DRAIN_SECONDS = 3600;
 
-/** CloudWatch namespace of the metrics the workflow publishes. */
-export const METRIC_NAMESPACE = 'BlueGreenCutover';
-
-/** An ARN prop: checked like the config file's, except that tokens (resources of this app) pass. */
-function arnOrToken(pattern: RegExp, what: string) {
-  return z.string().refine((value) => Token.isUnresolved(value) || pattern.test(value), `must be ${what}`);
-}
-
-/** The config file's schema, with ARNs that may be tokens, plus the props only the construct has. */
-const propsSchema = serviceConfigSchema.extend({
-  traffic: z.strictObject({
-    type: z.literal('alb-listener'),
-    listenerArn: arnOrToken(
-      LISTENER_ARN,
-      'an ALB listener ARN (arn:aws:elasticloadbalancing:...:listener/app/...)',
-    ),
-    blueTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
-    greenTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
-  }),
-  logRetention: z.unknown().optional(),
-  tableRemovalPolicy: z.unknown().optional(),
-});
-
-function validateProps(props: BlueGreenCutoverProps): void {
-  const parsed = propsSchema.safeParse(props);
-  const problem = parsed.success
-    ? Token.isUnresolved(props.traffic.blueTargetGroupArn)
-      ? undefined
-      : crossFieldProblem(props)
-    : firstProblem(parsed.error, props, 'props');
-  if (!problem) return;
-  // The config file's `"traffic.listenerArn" must be ...` reads `props.traffic.listenerArn must be ...` here.
-  const keys = Object.keys(propsSchema.shape).join('|');
-  const fieldNames = new RegExp(`"((?:${keys})(?:[.\\[][^"]*)?)"`, 'g');
-  const message = problem.message.replace(/^unknown key "(.*)"$/, 'unknown prop props.$1');
-  throw new Error(`BlueGreenCutover: ${message.replace(fieldNames, 'props.$1')}`);
-}
-
 /**
  * A zero-downtime blue-green release workflow for one service behind an ALB: a Step Functions
  * state machine that deploys to the idle side, proves it healthy, checks the alarms, flips the
@@ -171,28 +132,38 @@ export class BlueGreenCutover extends Construct {
       eventBusName: 'default',
       metricNamespace: METRIC_NAMESPACE,
     };
-    const environment = {
-      [CONFIG_ENV]: stack.toJsonString(runtimeConfig),
-      NODE_OPTIONS: '--enable-source-maps',
-    };
+    const otherVariables = { NODE_OPTIONS: '--enable-source-maps' };
+    checkEnvironmentSize(CONFIG_ENV, runtimeConfig, otherVariables);
+    const environment = { [CONFIG_ENV]: stack.toJsonString(runtimeConfig), ...otherVariables };
 
-    const fns = {} as Record<StepName, StepFunction>;
-    for (const step of Object.keys(STEPS) as StepName[]) {
-      fns[step] = new StepFunction(this, pascal(step), { step, environment, logRetention });
-    }
-    this.grant(fns, props.traffic, deploy, alarms);
+    const grantResources = this.grantResources(props.traffic, deploy, alarms);
+    const functions = perStep((step) => {
+      const { fn } = new StepHandler(this, pascal(step), { step, environment, logRetention });
+      for (const grant of STEP_GRANTS[step]) {
+        const resources = grant.on === '*' ? ['*'] : grantResources[grant.on];
+        if (resources.length === 0) continue;
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: [...grant.actions],
+            resources,
+            conditions: grant.on === '*' ? grant.condition : undefined,
+          }),
+        );
+      }
+      return fn;
+    });
 
     const logGroup = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const { 'on-execution-ended': onEnded, ...steps } = fns;
+    const { 'on-execution-ended': onExecutionEnded, ...tasks } = functions;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName: `bluegreen-${props.service}`,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(
         buildWorkflow(new Construct(this, 'Workflow'), {
-          functions: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, v.fn])) as never,
+          functions: tasks,
           hasDeploy: deploy.type !== 'none',
         }),
       ),
@@ -208,7 +179,7 @@ export class BlueGreenCutover extends Construct {
       reason:
         'X-Ray tracing and CloudWatch Logs delivery of the state machine take no resource-level permissions',
     });
-    for (const { fn } of Object.values(steps)) {
+    for (const fn of Object.values(tasks)) {
       // LambdaInvoke grants each step's function and its versions/aliases (<arn>:*), nothing else.
       const logicalId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
       machineFindings.acknowledge({
@@ -225,14 +196,16 @@ export class BlueGreenCutover extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [this.stateMachine.stateMachineArn] },
       },
-      targets: [new targets.LambdaFunction(onEnded.fn, { retryAttempts: 8, maxEventAge: Duration.hours(1) })],
+      targets: [
+        new targets.LambdaFunction(onExecutionEnded, { retryAttempts: 8, maxEventAge: Duration.hours(1) }),
+      ],
     });
 
     this.rollbackFailedAlarm = new cloudwatch.Alarm(this, 'RollbackFailedAlarm', {
       alarmDescription: `A ${props.service} rollback could not restore traffic: an operator must act (see the failed execution's cause)`,
       metric: new cloudwatch.Metric({
         namespace: METRIC_NAMESPACE,
-        metricName: 'RollbackFailed',
+        metricName: ROLLBACK_FAILED_METRIC,
         dimensionsMap: { Service: props.service },
         statistic: 'Sum',
         period: Duration.minutes(1),
@@ -244,87 +217,27 @@ export class BlueGreenCutover extends Construct {
     });
   }
 
-  /** Least privilege: each step gets the calls it makes, on the exact resources of this service. */
-  private grant(
-    fns: Record<StepName, StepFunction>,
+  /** The exact ARNs behind each kind of resource that STEP_GRANTS names. */
+  private grantResources(
     traffic: AlbListenerTraffic,
     deploy: DeployConfig,
     alarms: readonly string[],
-  ): void {
-    const allow = (steps: StepName[], actions: string[], resources: string[]) => {
-      for (const step of steps) {
-        fns[step].fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
-      }
-    };
-    const table = this.table.tableArn;
-    // Describe* calls of Elastic Load Balancing accept no resource-level permissions: '*' is the only resource.
-    const describeElb = (steps: StepName[], actions: string[]) =>
-      allow(
-        steps,
-        actions.map((a) => `elasticloadbalancing:${a}`),
-        ['*'],
-      );
-
-    allow(['acquire-lease'], ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
-    allow(['resolve-roles'], ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [table]);
-    describeElb(
-      ['resolve-roles'],
-      ['DescribeListeners', 'DescribeRules', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'],
-    );
-    allow(
-      ['attach', 'switch-traffic', 'watch', 'rollback', 'on-execution-ended'],
-      ['elasticloadbalancing:ModifyListener'],
-      [traffic.listenerArn],
-    );
-    allow(['attach'], ['dynamodb:UpdateItem'], [table]);
-    describeElb(['attach'], ['DescribeListeners']);
-    describeElb(['wait-healthy', 'gate'], ['DescribeTargetHealth']);
-    allow(['switch-traffic'], ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
-    describeElb(
-      ['switch-traffic'],
-      ['DescribeListeners', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'],
-    );
-    allow(['watch'], ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]);
-    describeElb(['watch', 'rollback', 'on-execution-ended'], ['DescribeListeners', 'DescribeTargetHealth']);
-    // Abort reads the listener only to name the live side in the cause.
-    describeElb(['abort'], ['DescribeListeners']);
-    allow(
-      ['finalize', 'abort', 'rollback', 'on-execution-ended'],
-      ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      [table],
-    );
-    allow(['await-rollback', 'on-execution-ended'], ['dynamodb:GetItem'], [table]);
-    const defaultBus = Stack.of(this).formatArn({
-      service: 'events',
-      resource: 'event-bus',
-      resourceName: 'default',
-    });
-    allow(['finalize', 'abort', 'rollback', 'on-execution-ended'], ['events:PutEvents'], [defaultBus]);
-    if (alarms.length > 0) {
-      const alarmArns = alarms.map((name) =>
-        Stack.of(this).formatArn({
+  ): Record<GrantResource, string[]> {
+    const stack = Stack.of(this);
+    return {
+      table: [this.table.tableArn],
+      listener: [traffic.listenerArn],
+      defaultBus: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
+      alarms: alarms.map((name) =>
+        stack.formatArn({
           service: 'cloudwatch',
           resource: 'alarm',
           resourceName: name,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
-      );
-      // Scoped to the configured alarms; AWS returns composite alarms only to a '*' grant, so they are not supported yet.
-      allow(['gate', 'watch'], ['cloudwatch:DescribeAlarms'], alarmArns);
-    }
-    // PutMetricData has no resource-level permissions; the namespace condition narrows it instead.
-    for (const step of ['rollback', 'on-execution-ended'] as StepName[]) {
-      fns[step].fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
-        }),
-      );
-    }
-    if (deploy.type === 'lambda-hook') {
-      allow(['deploy'], ['lambda:InvokeFunction'], [deploy.functionArn]);
-    }
+      ),
+      deployHook: deploy.type === 'lambda-hook' ? [deploy.functionArn] : [],
+    };
   }
 }
 

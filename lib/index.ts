@@ -4,8 +4,8 @@ export {
   BlueGreenCutover,
   type BlueGreenCutoverProps,
   MAX_DRAIN_SECONDS,
-  METRIC_NAMESPACE,
 } from './blue-green-cutover';
+export { METRIC_NAMESPACE } from './handler-contract';
 export {
   ConfigError,
   loadServiceConfig,
@@ -14,3 +14,8 @@ export {
   serviceConfigSchema,
 } from './service-config';
 export { BlueGreenServiceStack, type BlueGreenServiceStackProps } from './service-stack';
+export {
+  BlueGreenCutoverPropsError,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  type PropViolation,
+} from './validate-props';

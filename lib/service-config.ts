@@ -1,66 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import {
-  alarmsSchema,
-  albTrafficSchema,
-  deploySchema,
+  crossFieldViolation,
   type FieldProblem,
   firstProblem,
-  LIMITS,
-  SERVICE_NAME,
-  timingSchema,
-} from '../lambdas/shared/contract';
+  type ServiceConfig,
+  serviceConfigSchema,
+} from './handler-contract';
 
-/**
- * The config file of the app in bin/ (DESIGN.md, "Config file"). The same schema pieces validate
- * the construct's props and the handlers' runtime configuration.
- */
-export const serviceConfigSchema = z.strictObject({
-  service: z
-    .string()
-    .regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$ (lowercase, digits, "-"; at most 40)'),
-  traffic: z.discriminatedUnion('type', [albTrafficSchema]),
-  deploy: deploySchema.optional(),
-  alarms: alarmsSchema.optional(),
-  healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
-  pollSeconds: timingSchema.pollSeconds.optional(),
-  bakeSeconds: timingSchema.bakeSeconds.optional(),
-});
+export { type ServiceConfig, serviceConfigSchema } from './handler-contract';
 
-export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
-
-/**
- * pollSeconds when not given: 5, or healthTimeoutSeconds when that is shorter, so that timings as
- * small as 1 second are accepted without spelling out pollSeconds.
- */
-export function defaultPollSeconds(healthTimeoutSeconds: number | undefined): number {
-  return Math.min(LIMITS.pollSeconds.default, healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default);
-}
-
-/**
- * The rules that span two fields, shared by the config file and the construct's props. Timings not
- * given count with their defaults, so both refuse the same combinations.
- */
-export function crossFieldProblem(
-  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
-    readonly traffic: { readonly blueTargetGroupArn: string; readonly greenTargetGroupArn: string };
-  },
-): FieldProblem | undefined {
-  if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
-    return {
-      field: 'traffic.greenTargetGroupArn',
-      message: `"traffic.greenTargetGroupArn" must differ from "traffic.blueTargetGroupArn", both are "${config.traffic.blueTargetGroupArn}"`,
-    };
-  }
-  const poll = config.pollSeconds ?? defaultPollSeconds(config.healthTimeoutSeconds);
-  const health = config.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
-  if (poll > health) {
-    return {
-      field: 'pollSeconds',
-      message: `"pollSeconds" (${poll}) must not exceed "healthTimeoutSeconds" (${health})`,
-    };
-  }
-  return undefined;
+/** The config file's wording of a cross-field violation. */
+function crossFieldProblem(config: ServiceConfig): FieldProblem | undefined {
+  const violation = crossFieldViolation(config);
+  if (!violation) return undefined;
+  const message =
+    violation.kind === 'same-as'
+      ? `"${violation.field}" must differ from "${violation.other}", both are "${violation.value}"`
+      : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
+  return { field: violation.field, message };
 }
 
 export class ConfigError extends Error {

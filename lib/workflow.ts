@@ -3,11 +3,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/aws/transient';
-import type { StepName } from './step-functions';
-import { STEPS } from './step-functions';
+import { TRANSIENT_ERROR_NAMES } from './handler-contract';
+import { STEP_TIMEOUT_SECONDS, type StepName } from './step-handlers';
 
 export interface WorkflowProps {
+  /** The function of each step that is a task; on-execution-ended runs from an EventBridge rule instead. */
   readonly functions: Record<Exclude<StepName, 'on-execution-ended'>, lambda.IFunction>;
   /** Whether the configuration has a deploy step (a deploy hook). */
   readonly hasDeploy: boolean;
@@ -42,7 +42,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
       payload: sfn.TaskInput.fromObject(payload),
       outputPath: '$.Payload',
       retryOnServiceExceptions: true,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(STEPS[name] + 15)),
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(STEP_TIMEOUT_SECONDS[name] + 15)),
     });
     task.addRetry({
       // SDK errors worth another try, as the handler rethrows them (errorType is the SDK error's name).

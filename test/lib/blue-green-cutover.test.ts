@@ -1,6 +1,11 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BlueGreenCutover, type BlueGreenCutoverProps } from '../../lib';
+import {
+  BlueGreenCutover,
+  type BlueGreenCutoverProps,
+  BlueGreenCutoverPropsError,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+} from '../../lib';
 import { BLUE, HOOK, LISTENER, TRAFFIC } from '../support/traffic';
 
 const base: BlueGreenCutoverProps = {
@@ -11,12 +16,49 @@ const base: BlueGreenCutoverProps = {
   healthTimeoutSeconds: 120,
 };
 
-function stackWith(props: BlueGreenCutoverProps): Stack {
+function stackWith(props: BlueGreenCutoverProps | ((stack: Stack) => BlueGreenCutoverProps)): Stack {
   // Bundling is exercised by the workflow scenarios; here it would only slow the assertions down.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
-  new BlueGreenCutover(stack, 'Cutover', props);
+  new BlueGreenCutover(stack, 'Cutover', typeof props === 'function' ? props(stack) : props);
   return stack;
+}
+
+/** Target group ARNs that are tokens, as when the groups are resources of the same app. */
+function tokenGroups(stack: Stack) {
+  return {
+    blue: new CfnParameter(stack, 'BlueGroup').valueAsString,
+    green: new CfnParameter(stack, 'GreenGroup').valueAsString,
+  };
+}
+
+function thrownBy(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+type JoinPart = string | Record<string, unknown>;
+
+/**
+ * The most bytes the handlers' environment can take once deployed, read from the template: each
+ * token (the table name) counted at 255 characters, the longest DynamoDB table name.
+ */
+function environmentBytesOf(stack: Stack): number {
+  const fns = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+  const [fn] = Object.values(fns) as Array<{
+    Properties: { Environment: { Variables: Record<string, string | { 'Fn::Join': [string, JoinPart[]] }> } };
+  }>;
+  let bytes = 0;
+  for (const [key, value] of Object.entries(fn?.Properties.Environment.Variables ?? {})) {
+    bytes += Buffer.byteLength(key);
+    const parts = typeof value === 'string' ? [value] : value['Fn::Join'][1];
+    for (const part of parts) bytes += typeof part === 'string' ? Buffer.byteLength(part) : 255;
+  }
+  return bytes;
 }
 
 const template = Template.fromStack(
@@ -164,5 +206,96 @@ describe('BlueGreenCutover', () => {
     ])('%s', (_name, override, message) => {
       expect(() => stackWith({ ...base, ...override })).toThrow(message);
     });
+  });
+
+  describe('checks across props also when the ARNs are tokens', () => {
+    it('refuses pollSeconds > healthTimeoutSeconds with token target groups', () => {
+      expect(() =>
+        stackWith((stack) => {
+          const { blue, green } = tokenGroups(stack);
+          return {
+            ...base,
+            traffic: { ...TRAFFIC, blueTargetGroupArn: blue, greenTargetGroupArn: green },
+            pollSeconds: 200,
+            healthTimeoutSeconds: 100,
+          };
+        }),
+      ).toThrow(/props\.pollSeconds \(200\) must not exceed props\.healthTimeoutSeconds \(100\)/);
+    });
+
+    it('refuses pollSeconds > healthTimeoutSeconds with a token listener', () => {
+      expect(() =>
+        stackWith((stack) => ({
+          ...base,
+          traffic: { ...TRAFFIC, listenerArn: new CfnParameter(stack, 'Listener').valueAsString },
+          pollSeconds: 200,
+          healthTimeoutSeconds: 100,
+        })),
+      ).toThrow(/props\.pollSeconds \(200\)/);
+    });
+
+    it('refuses the same token as blue and green', () => {
+      expect(() =>
+        stackWith((stack) => {
+          const { blue } = tokenGroups(stack);
+          return { ...base, traffic: { ...TRAFFIC, blueTargetGroupArn: blue, greenTargetGroupArn: blue } };
+        }),
+      ).toThrow(/props\.traffic\.greenTargetGroupArn must differ from props\.traffic\.blueTargetGroupArn/);
+    });
+
+    it('refuses one target group resource read twice as blue and green', () => {
+      expect(() =>
+        stackWith((stack) => {
+          const group = new CfnResource(stack, 'Group', { type: 'AWS::ElasticLoadBalancingV2::TargetGroup' });
+          return {
+            ...base,
+            traffic: { ...TRAFFIC, blueTargetGroupArn: group.ref, greenTargetGroupArn: group.ref },
+          };
+        }),
+      ).toThrow(/props\.traffic\.greenTargetGroupArn must differ/);
+    });
+
+    it('accepts two different token target groups', () => {
+      const stack = stackWith((stack) => {
+        const { blue, green } = tokenGroups(stack);
+        return { ...base, traffic: { ...TRAFFIC, blueTargetGroupArn: blue, greenTargetGroupArn: green } };
+      });
+      Template.fromStack(stack).resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    });
+  });
+
+  describe("keeps the handlers' configuration inside Lambda's 4 KB environment", () => {
+    const longNames = (count: number, length: number, tag = 'alarm') =>
+      Array.from({ length: count }, (_, i) => `${tag}-${i}-`.padEnd(length, 'x'));
+
+    it('refuses at synth the 100 alarms of 255 characters the alarm schema allows, naming alarms', () => {
+      expect(() => stackWith({ ...base, alarms: longNames(100, 255) })).toThrow(
+        /props\.alarms .*26\d\d\d bytes.*limit of 4096 bytes/,
+      );
+    });
+
+    it('accepts a configuration of exactly 4096 bytes and refuses one byte more', () => {
+      // Fill the gap up to the limit with alarm names (each adds its length plus quotes and a comma).
+      const gap = LAMBDA_ENVIRONMENT_LIMIT_BYTES - environmentBytesOf(stackWith(base));
+      const filler: string[] = [];
+      let left = gap;
+      while (left >= 258) {
+        filler.push(...longNames(1, 255, `fill${filler.length}`));
+        left -= 258;
+      }
+      const first = `${base.alarms?.[0]}${'x'.repeat(left)}`;
+      const atLimit = stackWith({ ...base, alarms: [first, ...filler] });
+      expect(environmentBytesOf(atLimit)).toBe(LAMBDA_ENVIRONMENT_LIMIT_BYTES);
+
+      const error = thrownBy(() => stackWith({ ...base, alarms: [`${first}x`, ...filler] }));
+      expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
+      expect(error).toMatchObject({ field: 'alarms', violation: { bytes: 4097, limitBytes: 4096 } });
+    });
+  });
+
+  it('throws structured errors: the prop and the value as fields', () => {
+    const error = thrownBy(() => stackWith({ ...base, bakeSeconds: -1 }));
+    expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
+    expect(error).toMatchObject({ name: 'BlueGreenCutoverPropsError', field: 'bakeSeconds', value: -1 });
   });
 });

@@ -98,3 +98,77 @@ export type RuntimeConfig = z.infer<typeof runtimeConfigSchema>;
 
 /** The environment variable that carries the resolved RuntimeConfig to every step handler. */
 export const CONFIG_ENV = 'BLUEGREEN_CONFIG';
+
+/**
+ * The config file of the app in bin/ (DESIGN.md, "Config file"). The same schema pieces validate
+ * the construct's props and the handlers' runtime configuration.
+ */
+export const serviceConfigSchema = z.strictObject({
+  service: z
+    .string()
+    .regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$ (lowercase, digits, "-"; at most 40)'),
+  traffic: z.discriminatedUnion('type', [albTrafficSchema]),
+  deploy: deploySchema.optional(),
+  alarms: alarmsSchema.optional(),
+  healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
+  pollSeconds: timingSchema.pollSeconds.optional(),
+  bakeSeconds: timingSchema.bakeSeconds.optional(),
+});
+
+export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
+
+/**
+ * pollSeconds when not given: 5, or healthTimeoutSeconds when that is shorter, so that timings as
+ * small as 1 second are accepted without spelling out pollSeconds.
+ */
+export function defaultPollSeconds(healthTimeoutSeconds: number | undefined): number {
+  return Math.min(LIMITS.pollSeconds.default, healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default);
+}
+
+/** A rule that spans two fields, broken: the field to change, its value, and the other field. */
+export type CrossFieldViolation =
+  | {
+      readonly field: 'traffic.greenTargetGroupArn';
+      readonly value: string;
+      readonly kind: 'same-as';
+      readonly other: 'traffic.blueTargetGroupArn';
+    }
+  | {
+      readonly field: 'pollSeconds';
+      readonly value: number;
+      readonly kind: 'exceeds';
+      readonly other: 'healthTimeoutSeconds';
+      readonly otherValue: number;
+    };
+
+/**
+ * The rules that span two fields, shared by the config file and the construct's props. Timings not
+ * given count with their defaults, so both refuse the same combinations. ARNs are compared as
+ * written: for the construct's token ARNs, the same token is the same group.
+ */
+export function crossFieldViolation(
+  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
+    readonly traffic: { readonly blueTargetGroupArn: string; readonly greenTargetGroupArn: string };
+  },
+): CrossFieldViolation | undefined {
+  if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
+    return {
+      field: 'traffic.greenTargetGroupArn',
+      value: config.traffic.greenTargetGroupArn,
+      kind: 'same-as',
+      other: 'traffic.blueTargetGroupArn',
+    };
+  }
+  const poll = config.pollSeconds ?? defaultPollSeconds(config.healthTimeoutSeconds);
+  const health = config.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
+  if (poll > health) {
+    return {
+      field: 'pollSeconds',
+      value: poll,
+      kind: 'exceeds',
+      other: 'healthTimeoutSeconds',
+      otherValue: health,
+    };
+  }
+  return undefined;
+}

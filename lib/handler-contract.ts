@@ -1,0 +1,29 @@
+/**
+ * What lib/ uses of the handlers' contract: the configuration they read, its schemas and limits,
+ * and the error names the state machine retries. lib/ imports the handlers' code from here only,
+ * so the construct and the handlers share one definition and a move touches one file.
+ */
+
+export { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/aws/transient';
+export {
+  alarmsSchema,
+  albTrafficSchema,
+  CONFIG_ENV,
+  type CrossFieldViolation,
+  crossFieldViolation,
+  type DeployConfig,
+  defaultPollSeconds,
+  deploySchema,
+  type FieldProblem,
+  firstProblem,
+  LIMITS,
+  LISTENER_ARN,
+  METRIC_NAMESPACE,
+  ROLLBACK_FAILED_METRIC,
+  type RuntimeConfig,
+  SERVICE_NAME,
+  type ServiceConfig,
+  serviceConfigSchema,
+  TARGET_GROUP_ARN,
+  timingSchema,
+} from '../lambdas/shared/contract';
