@@ -6,8 +6,6 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import { METRIC_NAMESPACE } from './handler-contract';
-
 /**
  * The step handlers, by folder under lambdas/, with the seconds each invocation may run. Polling
  * steps run about a minute per invocation, so their history stays small.
@@ -91,12 +89,6 @@ const DESCRIBE_ALARMS: StepGrant = {
   actions: ['cloudwatch:DescribeAlarms'],
   on: 'alarms',
 };
-const PUT_ROLLBACK_METRIC: StepGrant = {
-  actions: ['cloudwatch:PutMetricData'],
-  on: '*',
-  why: 'PutMetricData takes no resource-level permissions; the namespace condition narrows it instead',
-  condition: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
-};
 
 /**
  * Least privilege, per step: the calls each handler makes, on the exact resources of this service.
@@ -143,7 +135,6 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
     describeElb('DescribeListeners', 'DescribeTargetHealth'),
     RELEASE_LEASE,
     PUT_EVENTS,
-    PUT_ROLLBACK_METRIC,
   ],
   'await-rollback': [{ actions: ['dynamodb:GetItem'], on: 'table' }],
   'on-execution-ended': [
@@ -152,7 +143,6 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
     RELEASE_LEASE,
     { actions: ['dynamodb:GetItem'], on: 'table' },
     PUT_EVENTS,
-    PUT_ROLLBACK_METRIC,
   ],
 };
 
@@ -216,7 +206,7 @@ export class StepHandler extends Construct {
     findings.acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        "Only for actions that take no resource-level permissions: X-Ray's PutTraceSegments/PutTelemetryRecords, Elastic Load Balancing Describe*, and CloudWatch PutMetricData (narrowed by a cloudwatch:namespace condition)",
+        "Only for actions that take no resource-level permissions: X-Ray's PutTraceSegments/PutTelemetryRecords and Elastic Load Balancing Describe*",
     });
     findings.acknowledge({
       id: 'AwsSolutions-L1',

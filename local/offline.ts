@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import type { DeployHookEvent } from '../lambdas/shared/contract';
 import { parseServiceConfig, type ServiceConfig } from '../lib/service-config';
 import { BlueGreenServiceStack } from '../lib/service-stack';
+import { type EmfMetric, emfMetrics } from './emf';
 import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from './fixture';
 import { HonestAws } from './honest-aws';
 import { type MotoServer, startMoto } from './moto';
@@ -50,6 +51,8 @@ export class OfflineEnvironment {
     readonly config: ServiceConfig,
     readonly workflow: LocalWorkflow,
     readonly cdkOut: string,
+    /** The metrics the handlers published, from their embedded-metric (EMF) log lines. */
+    readonly metrics: EmfMetric[],
   ) {}
 
   static async start(opts: OfflineOptions = {}): Promise<OfflineEnvironment> {
@@ -87,15 +90,19 @@ export class OfflineEnvironment {
       const hook = opts.deployHook;
       if (hook) aws.emulateFunction(deployHookArn(service), (event) => hook(event as DeployHookEvent));
       const cdkOut = synthesize(config);
+      const metrics: EmfMetric[] = [];
       const wf = loadWorkflow(cdkOut, `BlueGreen-${service}`, { region: REGION, account: ACCOUNT });
       const workflow = new LocalWorkflow(wf, {
         awsEndpoint: aws.endpoint,
         region: REGION,
-        onLog: opts.onLog ?? (() => {}),
+        onLog: (name, line) => {
+          metrics.push(...emfMetrics(line));
+          opts.onLog?.(name, line);
+        },
         ...(opts.clockRate ? { clockRate: opts.clockRate } : {}),
       });
       await workflow.deployResources();
-      return new OfflineEnvironment(moto, aws, fixture, config, workflow, cdkOut);
+      return new OfflineEnvironment(moto, aws, fixture, config, workflow, cdkOut, metrics);
     } catch (error) {
       await aws?.stop();
       await moto.stop();

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { emitReleaseEvent } from '../shared/aws/events';
-import { countRollbackFailed } from '../shared/aws/metrics';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import { SWITCHED_PHASES } from '../shared/contract';
+import { countRollbackFailed } from '../shared/metrics';
 import { logger } from '../shared/observability';
 import { restoreOrExplain } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -41,7 +41,7 @@ export const handler = defineStep(
       );
     }
     await store.release(lease.owner);
-    if (!restored.restored) await countRollbackFailed(config);
+    if (!restored.restored) countRollbackFailed(config);
     await emitReleaseEvent(
       config.eventBusName,
       restored.restored ? 'Release Rolled Back' : 'Rollback Failed',

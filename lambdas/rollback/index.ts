@@ -1,7 +1,7 @@
 import { emitReleaseEvent } from '../shared/aws/events';
-import { countRollbackFailed } from '../shared/aws/metrics';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import { failureOutcome, type Outcome, parseTaskFailure } from '../shared/contract';
+import { countRollbackFailed } from '../shared/metrics';
 import { logger } from '../shared/observability';
 import { currentLive, type RestoreResult, restoreOrExplain } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -56,7 +56,7 @@ export const handler = defineRolesStep(
     if (restored.restored) logger.warn('rolled back', { reason, live });
     else {
       logger.error('rollback failed', { reason, why: restored.why, live });
-      await countRollbackFailed(config);
+      countRollbackFailed(config);
     }
     const cause = {
       message,

@@ -126,8 +126,8 @@ describe('workflow: the bake', () => {
       expect(cause.message).toMatch(new RegExp(`${previous} is not fully healthy.*An operator must`));
       // Traffic stays where it is rather than moving to a sick side.
       expect(await env.weights()).toMatchObject({ [target]: 100, [previous]: 0 });
-      const counted = env.aws.calls.filter((c) => c.operation === 'PutMetricData');
-      expect(counted.map((c) => c.params.Namespace)).toContain('BlueGreenCutover');
+      const counted = env.metrics.filter((m) => m.name === 'RollbackFailed');
+      expect(counted.map((m) => m.namespace)).toContain('BlueGreenCutover');
     } finally {
       env.aws.clearTargetHealth();
       await env.setAlarm(alarm, 'OK');

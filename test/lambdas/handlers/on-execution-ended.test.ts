@@ -1,4 +1,3 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
@@ -22,6 +21,7 @@ import {
   expectRecordUpdatedWith,
   expectRollbackFailedCounted,
   fakeClockEachTest,
+  metricsEachTest,
   mockAws,
   restoreGoesThrough,
   routerOn,
@@ -31,7 +31,8 @@ import {
 const NOW = new Date('2026-11-27T12:40:00.000Z');
 
 const { ddb, elb, cloudWatch, events } = mockAws('ddb', 'elb', 'cloudWatch', 'events');
-const config = useConfig();
+const metrics = metricsEachTest();
+useConfig();
 
 /** The EventBridge event of the state machine's status change, as the rule delivers it. */
 function statusChange(status: 'ABORTED' | 'TIMED_OUT', executionArn = EXECUTION_ARN) {
@@ -100,7 +101,7 @@ describe('on-execution-ended handler', () => {
       });
       expectLeaseReleased(ddb, { ConditionExpression: '#owner = :me' });
       expectEventPut(events, 'Release Rolled Back');
-      expect(cloudWatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+      expect(metrics()).toEqual([]);
     },
   );
 
@@ -174,7 +175,7 @@ describe('on-execution-ended handler', () => {
     // Assess
     expect(result.action).toContain('blue is not fully healthy');
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expectRollbackFailedCounted(cloudWatch);
+    expectRollbackFailedCounted(metrics());
     expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed' });
     expectEventPut(events, 'Rollback Failed');
   });
@@ -193,10 +194,7 @@ describe('on-execution-ended handler', () => {
     // Assess
     expect(result.action).toContain('could not restore');
     expect(result.action).toContain('AccessDenied');
-    expect(cloudWatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-      Namespace: config.metricNamespace,
-      MetricData: [expect.objectContaining({ MetricName: 'RollbackFailed', Value: 1 })],
-    });
+    expectRollbackFailedCounted(metrics());
     expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed' });
     expectLeaseReleased(ddb);
     expectEventPut(events, 'Rollback Failed');

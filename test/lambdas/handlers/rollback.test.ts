@@ -1,4 +1,3 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
@@ -25,6 +24,7 @@ import {
   expectRollbackFailedCounted,
   fakeClockEachTest,
   leaseLost,
+  metricsEachTest,
   mockAws,
   restoreGoesThrough,
   routerOn,
@@ -36,6 +36,7 @@ const NOW_SECONDS = NOW.getTime() / 1000;
 const ALARM_REASON = 'alarm "orders-api-5xx" went to ALARM during the bake';
 
 const { ddb, elb, cloudWatch, events } = mockAws('ddb', 'elb', 'cloudWatch', 'events');
+const metrics = metricsEachTest();
 useConfig();
 
 /** A cutover from blue to green whose bake saw the alarm fire. */
@@ -78,7 +79,7 @@ describe('rollback handler', () => {
       previous: 'green',
       version: 'v2',
     });
-    expect(cloudWatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(metrics()).toEqual([]);
   });
 
   it('writes the listener only while it holds the lease, then marks the release rolled back and frees the lease', async () => {
@@ -156,7 +157,7 @@ describe('rollback handler', () => {
     expect(cause.message).toContain('blue is not fully healthy');
     expect(cause.message).toContain('i-02:8080 unhealthy');
     expect(cause.message).toContain(`An operator must check the listener ${LISTENER_ARN}, make blue healthy`);
-    expectRollbackFailedCounted(cloudWatch);
+    expectRollbackFailedCounted(metrics());
     expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed', ':error': 'RollbackFailed' });
     expectEventPut(events, 'Rollback Failed');
   });
@@ -174,7 +175,7 @@ describe('rollback handler', () => {
     expect(outcome.error).toBe('RollbackFailed');
     expect(causeOf(outcome).message).toContain('no longer holds the lease');
     expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
-    expectRollbackFailedCounted(cloudWatch);
+    expectRollbackFailedCounted(metrics());
   });
 
   it('turns a listener write that AWS refuses into RollbackFailed: counted, recorded, lease freed', async () => {
@@ -195,7 +196,7 @@ describe('rollback handler', () => {
       'the listener could not be read or written (AccessDenied: User is not authorized to perform: ModifyListener)',
     );
     expect(cause.message).toContain(`An operator must check the listener ${LISTENER_ARN}`);
-    expectRollbackFailedCounted(cloudWatch);
+    expectRollbackFailedCounted(metrics());
     expectRecordUpdatedWith(ddb, { ':outcome': 'rollback-failed', ':error': 'RollbackFailed' });
     expectLeaseReleased(ddb);
     expectEventPut(events, 'Rollback Failed');
@@ -213,7 +214,7 @@ describe('rollback handler', () => {
     expect(outcome.error).toBe('RolledBack');
     expect(causeOf(outcome)).toMatchObject({ live: 'blue', previous: 'green' });
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
-    expect(cloudWatch).not.toHaveReceivedCommand(PutMetricDataCommand);
+    expect(metrics()).toEqual([]);
     expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
     expectRecordUpdatedWith(ddb, { ':outcome': 'rolled-back' });
   });

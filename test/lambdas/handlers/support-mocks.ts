@@ -1,4 +1,4 @@
-import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import {
   type Action,
   DescribeListenersCommand,
@@ -13,6 +13,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { Color } from '../../../lambdas/shared/contract';
+import { type EmfMetric, emfMetrics } from '../../../local/emf';
 import {
   BLUE_TG,
   CONFIG,
@@ -110,13 +111,12 @@ export function deregistrationDelayIs(elb: ElbMock, seconds: number, group?: str
 
 /**
  * The answers of a restore of traffic that goes through: blue's two targets healthy and every write
- * (table, listener, metric, event) accepted.
+ * (table, listener, event) accepted.
  */
 export function restoreGoesThrough(mocks: AwsMocks): void {
   tableAcceptsWrites(mocks.ddb);
   targetsOf(mocks.elb, BLUE_TG, 'healthy', 'healthy');
   mocks.elb.on(ModifyListenerCommand).resolves({});
-  mocks.cloudWatch.on(PutMetricDataCommand).resolves({});
   busAcceptsEvents(mocks.events);
 }
 
@@ -172,17 +172,34 @@ export function expectEventPut(events: BusMock, detailType: string): void {
   });
 }
 
-/** The failed restore was counted once in the RollbackFailed metric of the service. */
-export function expectRollbackFailedCounted(cloudWatch: MetricsMock): void {
-  expect(cloudWatch).toHaveReceivedCommandWith(PutMetricDataCommand, {
-    Namespace: CONFIG.metricNamespace,
-    MetricData: [
-      {
-        MetricName: 'RollbackFailed',
-        Dimensions: [{ Name: 'Service', Value: 'orders-api' }],
-        Value: 1,
-        Unit: 'Count',
-      },
-    ],
+/**
+ * Collects the EMF lines the handlers print to stdout during each test; every other line goes
+ * through. Returns the metrics of the current test.
+ */
+export function metricsEachTest(): () => EmfMetric[] {
+  let metrics: EmfMetric[] = [];
+  beforeEach(() => {
+    metrics = [];
+    const write = process.stdout.write.bind(process.stdout);
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      const parsed = emfMetrics(String(chunk));
+      if (parsed.length === 0) return write(chunk);
+      metrics.push(...parsed);
+      return true;
+    });
   });
+  return () => metrics;
+}
+
+/** The failed restore was counted once in the RollbackFailed metric of the service, and nothing else. */
+export function expectRollbackFailedCounted(metrics: readonly EmfMetric[]): void {
+  expect(metrics).toEqual([
+    {
+      namespace: CONFIG.metricNamespace,
+      name: 'RollbackFailed',
+      unit: 'Count',
+      value: 1,
+      dimensions: { Service: 'orders-api' },
+    },
+  ]);
 }
