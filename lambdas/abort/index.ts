@@ -37,7 +37,9 @@ export const handler = defineStep(
     const name: ErrorName = known ? error : 'CutoverFailed';
     const message = known ? payload.message : `step ${state.failedStep} failed: ${payload.message}`;
 
-    if (state.lease && !state.lease.joined) await leaseStore(config).release(execution.arn);
+    // By owner, also without `lease` in the state: AcquireLease may have taken it and then failed.
+    // The release is conditional on this execution being the owner, so it never frees another's.
+    if (state.request && !state.lease?.joined) await leaseStore(config).release(execution.arn);
     if (state.roles?.releaseKey) {
       await releaseHistory(config).update(state.roles.releaseKey, {
         outcome: 'failed',

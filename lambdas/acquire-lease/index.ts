@@ -1,4 +1,5 @@
 import { leaseStore } from '../shared/aws/store';
+import { LeaseContended } from '../shared/aws/transient';
 import { CutoverInProgress, type LeasePhase, SWITCHED_PHASES } from '../shared/contract';
 import { logger } from '../shared/observability';
 import { epochSeconds, type WorkflowState } from '../shared/state';
@@ -28,7 +29,7 @@ export const handler = defineStateStep('AcquireLease', async (state, { config })
   const holder = result.holder;
   if (!holder) {
     // The holder released between our write and our read: the next attempt will get it.
-    throw new Error('the lease changed hands while it was being taken; retrying');
+    throw new LeaseContended('the lease changed hands while it was being taken; retrying');
   }
   if (
     request.action === 'rollback' &&

@@ -1,5 +1,9 @@
-/** SDK errors worth another try: the state machine retries a step that fails with one of them. */
+/**
+ * Errors worth another try: the state machine retries a step that fails with one of them. Most are
+ * the SDK's; LeaseContended is the lease changing hands between a step's write and its read.
+ */
 export const TRANSIENT_ERROR_NAMES = [
+  'LeaseContended',
   'ThrottlingException',
   'Throttling',
   'TooManyRequestsException',
@@ -19,4 +23,12 @@ export function isRefusal(error: unknown): boolean {
   if (!(error instanceof Error) || isTransient(error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return status !== undefined && status >= 400 && status < 500;
+}
+
+/** The lease was released between AcquireLease's conditional write and its read of the holder. */
+export class LeaseContended extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseContended';
+  }
 }

@@ -74,6 +74,19 @@ describe('abort handler', () => {
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 
+  it('releases by owner a lease that AcquireLease took before it failed (the state has no lease yet)', async () => {
+    // Prepare: AcquireLease's write landed, then the step failed, so its output never reached the state
+    const { lease: _lease, roles: _roles, ...requested } = cutoverState();
+    const failure = taskFailure(new Error('Task timed out after 20.02 seconds'));
+
+    // Act
+    const { outcome } = await handler(abortEvent(requested, failure, 'AcquireLease'));
+
+    // Assess
+    expect(outcome.error).toBe('CutoverFailed');
+    expectLeaseReleased(ddb, { ConditionExpression: '#owner = :me' });
+  });
+
   it('keeps the alarm of an alarm error in the cause', async () => {
     // Prepare
     const failure = taskFailure(

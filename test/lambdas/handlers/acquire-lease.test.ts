@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, type PutCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/acquire-lease';
+import { TRANSIENT_ERROR_NAMES } from '../../../lambdas/shared/aws/transient';
 import { CutoverInProgress } from '../../../lambdas/shared/contract';
 import type { WorkflowState } from '../../../lambdas/shared/state';
 import {
@@ -81,6 +82,19 @@ describe('acquire-lease handler', () => {
       ExpressionAttributeNames: { '#owner': 'owner' },
       ExpressionAttributeValues: { ':now': NOW_SECONDS, ':me': EXECUTION_ARN },
     });
+  });
+
+  it('fails with LeaseContended, which the state machine retries, when the holder let go between write and read', async () => {
+    // Prepare: the conditional write fails on a live holder, which has released by the time it is read
+    ddb.on(PutCommand).rejects(conditionFailed());
+    ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
+
+    // Act
+    const attempt = handler(stepEvent(requested(cutoverState())));
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ name: 'LeaseContended' });
+    expect(TRANSIENT_ERROR_NAMES).toContain('LeaseContended');
   });
 
   it('refuses with CutoverInProgress naming the execution that holds a live lease', async () => {

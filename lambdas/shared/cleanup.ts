@@ -1,0 +1,92 @@
+import { emitReleaseEvent } from './aws/events';
+import { leaseStore, releaseHistory } from './aws/store';
+import type { Color, LeaseItem, RuntimeConfig } from './contract';
+import { countRollbackFailed } from './metrics';
+import { logger } from './observability';
+import { currentLive, restoreOrExplain } from './restore';
+import { routerFor } from './routers';
+
+/**
+ * What happens to an execution that stopped (or timed out) while it held the lease: the cleanup the
+ * state machine did not get to do. Each answers what it did, for the rule target's result.
+ */
+
+/** An execution stopped before it moved traffic: its record fails and its lease is free. */
+export async function releaseStoppedLease(
+  config: RuntimeConfig,
+  lease: LeaseItem,
+  reason: string,
+): Promise<string> {
+  if (lease.releaseKey) {
+    await releaseHistory(config).update(lease.releaseKey, {
+      outcome: 'failed',
+      finishedAt: new Date().toISOString(),
+      reason,
+    });
+  }
+  await leaseStore(config).release(lease.owner);
+  return 'released the lease';
+}
+
+/** A cutover stopped after its switch is rolled back: stopping a release means rolling it back. */
+export async function rollBackStoppedCutover(
+  config: RuntimeConfig,
+  lease: LeaseItem,
+  previous: Color,
+  reason: string,
+): Promise<string> {
+  const history = releaseHistory(config);
+  const finishedAt = new Date().toISOString();
+  const restored = await restoreOrExplain(routerFor(config), previous);
+  if (lease.releaseKey) {
+    await history.update(
+      lease.releaseKey,
+      restored.restored
+        ? { outcome: 'rolled-back', rolledBackAt: restored.at, finishedAt, reason }
+        : { outcome: 'rollback-failed', finishedAt, reason: `${reason}; ${restored.why}` },
+    );
+  }
+  await leaseStore(config).release(lease.owner);
+  if (!restored.restored) countRollbackFailed(config);
+  await emitReleaseEvent(config.eventBusName, restored.restored ? 'Release Rolled Back' : 'Rollback Failed', {
+    service: config.service,
+    executionArn: lease.owner,
+    message: restored.restored ? `${reason}; traffic is back on ${previous}` : `${reason}; ${restored.why}`,
+    live: restored.restored ? previous : lease.target,
+  });
+  logger.warn('cleaned up a stopped execution', { restored: restored.restored, executionArn: lease.owner });
+  return restored.restored ? `restored ${previous}` : `could not restore: ${restored.why}`;
+}
+
+/**
+ * A rollback stopped after its switch keeps traffic where it is. If its switch landed, it did its
+ * job (only the drain was cut short) and the release it undid counts as rolled back, so no later
+ * rollback returns to it; otherwise it failed. Either way the lease is free again.
+ */
+export async function closeStoppedRollback(
+  config: RuntimeConfig,
+  lease: LeaseItem,
+  reason: string,
+): Promise<string> {
+  const history = releaseHistory(config);
+  const live = await currentLive(routerFor(config));
+  const landed = live === lease.target;
+  const finishedAt = new Date().toISOString();
+  const record = lease.releaseKey ? await history.get(lease.releaseKey) : undefined;
+  if (record) {
+    await history.update(record.key, {
+      outcome: landed ? 'succeeded' : 'failed',
+      finishedAt,
+      reason: `${reason} after its switch; traffic was left on ${live}`,
+    });
+    if (landed && record.undoes) {
+      await history.update(record.undoes, {
+        outcome: 'rolled-back',
+        rolledBackAt: record.switchedAt ?? finishedAt,
+      });
+    }
+  }
+  await leaseStore(config).release(lease.owner);
+  logger.warn('released the lease of a stopped rollback', { live, executionArn: lease.owner });
+  return `released the lease; traffic left on ${live}`;
+}
