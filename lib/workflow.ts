@@ -133,7 +133,18 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
   const drain = step('Drain', 'watch', withState({ phase: 'drain' }));
   failedAfter(drain, 'Drain');
   const finalize = step('Finalize', 'finalize', withState());
-  failedAfter(finalize, 'Finalize');
+  // A dry run reaches Finalize without a switch: its failure has nothing to roll back.
+  finalize.addCatch(
+    new sfn.Pass(scope, 'Finalize failed', {
+      result: sfn.Result.fromString('Finalize'),
+      resultPath: '$.failedStep',
+    }).next(
+      new sfn.Choice(scope, 'Switched before Finalize?')
+        .when(sfn.Condition.isPresent('$.switched'), rollback)
+        .otherwise(abort),
+    ),
+    { errors: ['States.ALL'], resultPath: '$.failure' },
+  );
   const awaitRollback = step('AwaitRollback', 'await-rollback', withState());
   failedBefore(awaitRollback, 'AwaitRollback');
 

@@ -28,7 +28,7 @@ export function checkAlarms(
   for (const name of configured) {
     if (!byName.has(name)) {
       throw new AlarmNotFound(
-        `alarm "${name}" does not exist in this account and region (DescribeAlarms does not return it); create it or remove it from "alarms"`,
+        `alarm "${name}" does not exist as a metric alarm in this account and region (DescribeAlarms does not return it; composite alarms are not supported yet); create it or remove it from "alarms"`,
         name,
       );
     }

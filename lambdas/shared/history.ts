@@ -33,10 +33,9 @@ export function planRollback(records: readonly ReleaseRecord[], live: Color, for
   const spoiled = records
     .slice(0, index)
     // Only a release puts new code on a side; a rollback that failed left the code there as it was.
-    .find(
-      (r) =>
-        r.kind === 'cutover' && r.to === target && r.outcome !== 'succeeded' && r.outcome !== 'in-progress',
-    );
+    // A release still in progress here is one that died (this execution holds the lease), so its
+    // code on the side may be half deployed.
+    .find((r) => r.kind === 'cutover' && r.to === target && r.outcome !== 'succeeded');
   if (spoiled) {
     if (!force) {
       throw new NothingToRollBack(

@@ -33,6 +33,12 @@ describe('planRollback', () => {
     ).toThrow(NothingToRollBack);
   });
 
+  it('refuses when a release aimed at the previous side died in progress since (its code may be half deployed)', () => {
+    const good = rec({ from: 'blue', to: 'green', outcome: 'succeeded' });
+    const crashed = rec({ from: 'green', to: 'blue', outcome: 'in-progress' });
+    expect(() => planRollback([crashed, good], 'green', false)).toThrow(/blue.is.no.longer.known.good/);
+  });
+
   it('refuses when a release aimed at the previous side failed since', () => {
     const good = rec({ from: 'blue', to: 'green', outcome: 'succeeded' });
     const failed = rec({ from: 'green', to: 'blue', outcome: 'failed' });

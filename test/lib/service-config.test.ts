@@ -19,6 +19,15 @@ function fieldOf(json: unknown): string {
 }
 
 describe('config file', () => {
+  it('names a timing too large for a number as such, not as null', () => {
+    const json = JSON.parse(
+      `{"service":"orders-api","traffic":${JSON.stringify(TRAFFIC)},"bakeSeconds":1e400}`,
+    );
+    expect(() => parseServiceConfig(json, 'service.json')).toThrow(
+      /"bakeSeconds" .*got a number out of range \(Infinity\)/,
+    );
+  });
+
   it('accepts the documented example with defaults left out', () => {
     expect(parseServiceConfig(valid, 'service.json').service).toBe('orders-api');
   });

@@ -1,3 +1,4 @@
+import { callerId } from '../../local/sfn-runner';
 import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 const env = useOfflineEnvironment({
@@ -42,6 +43,29 @@ describe('workflow: before any release', () => {
     expect(out).toMatchObject({ action: 'cutover', live: 'blue', dryRun: true, version: 'v2' });
     expect(JSON.stringify(out.plan)).toContain('not health-checked');
     expect(await env.weights()).toEqual({ blue: 100, green: null });
+  });
+
+  it('ends a dry run whose Finalize fails as CutoverFailed, without a rollback', async () => {
+    const finalize = env.workflow.wf.functions.find((f) => f.logicalId.startsWith('CutoverFinalizeFunction'));
+    const removeFault = env.aws.injectFault({
+      service: 'dynamodb',
+      operation: 'DeleteItem',
+      caller: callerId(finalize!),
+      code: 'AccessDeniedException',
+      message: 'not authorized to perform: dynamodb:DeleteItem',
+    });
+    try {
+      const { execution, outcome } = await env.run({ action: 'cutover', version: 'v2', dryRun: true });
+      const { error, cause } = failure(outcome);
+      expect(error).toBe('CutoverFailed');
+      expect(cause.message).toMatch(/step Finalize failed: .*not authorized/);
+      const entered = execution.history.flatMap((e) => (e.type === 'StateEntered' ? [e.state] : []));
+      expect(entered).toContain('Abort');
+      expect(entered).not.toContain('Rollback');
+      expect(await env.weights()).toEqual({ blue: 100, green: null });
+    } finally {
+      removeFault();
+    }
   });
 
   it('fails with IdleNotHealthy when green never gets healthy, traffic untouched', async () => {
