@@ -1,6 +1,6 @@
 import { releaseHistory, releaseKey } from '../shared/aws/store';
 import { CutoverFailed, type ReleaseRecord } from '../shared/contract';
-import { drainRefusal, lastLeft, planRollback } from '../shared/history';
+import { drainRefusal, lastLeft, planRollback, reachesLastGoodRelease } from '../shared/history';
 import { holdLease } from '../shared/lease';
 import { routerFor } from '../shared/routers';
 import type { WorkflowState } from '../shared/state';
@@ -16,7 +16,7 @@ export const handler = defineStateStep('ResolveRoles', async (state, { config })
   const view = await router.inspect();
   const { live, idle } = view;
   const { request } = state;
-  const records = await history.recent();
+  const records = await history.recent((read) => reachesLastGoodRelease(read, live));
   const warnings: string[] = [];
   let idleVersion: string | undefined;
   let undoes: string | undefined;

@@ -56,6 +56,17 @@ export function planRollback(records: readonly ReleaseRecord[], live: Color, for
   return { target, undoes, targetVersion: before?.version, warnings };
 }
 
+/**
+ * Whether `records` (newest first) reach back far enough to decide a rollback from `live` and the
+ * drain guard: the last successful release to `live`, and the success on the other side before it.
+ */
+export function reachesLastGoodRelease(records: readonly ReleaseRecord[], live: Color): boolean {
+  const index = records.findIndex((r) => r.kind === 'cutover' && r.outcome === 'succeeded' && r.to === live);
+  return (
+    index >= 0 && records.slice(index + 1).some((r) => r.to === otherColor(live) && r.outcome === 'succeeded')
+  );
+}
+
 /** When traffic last left `color`, from the history (undefined if it never did). */
 export function lastLeft(records: readonly ReleaseRecord[], color: Color): Date | undefined {
   let latest: number | undefined;

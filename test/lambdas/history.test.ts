@@ -1,6 +1,6 @@
 import type { ReleaseRecord } from '../../lambdas/shared/contract';
 import { NothingToRollBack } from '../../lambdas/shared/contract';
-import { lastLeft, planRollback } from '../../lambdas/shared/history';
+import { lastLeft, planRollback, reachesLastGoodRelease } from '../../lambdas/shared/history';
 
 let n = 0;
 function rec(
@@ -116,5 +116,16 @@ describe('lastLeft', () => {
 
     // Assess
     expect(left?.toISOString()).toBe('2026-11-27T10:05:00.000Z');
+  });
+});
+
+describe('reachesLastGoodRelease', () => {
+  it('asks for more history until the last good release to the live side and the one before it are read', () => {
+    const v1 = rec({ from: 'green', to: 'blue', outcome: 'succeeded' });
+    const v2 = rec({ from: 'blue', to: 'green', outcome: 'succeeded' });
+    const failedRollback = rec({ kind: 'rollback', from: 'green', to: 'blue', outcome: 'failed' });
+    expect(reachesLastGoodRelease([failedRollback], 'green')).toBe(false);
+    expect(reachesLastGoodRelease([failedRollback, v2], 'green')).toBe(false);
+    expect(reachesLastGoodRelease([failedRollback, v2, v1], 'green')).toBe(true);
   });
 });

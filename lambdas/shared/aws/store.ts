@@ -251,19 +251,33 @@ export class ReleaseHistory {
     return out.Item ? toRecord(out.Item) : undefined;
   }
 
-  /** Newest first. */
-  async recent(limit = 100): Promise<ReleaseRecord[]> {
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition(this.service), ':prefix': 'release#' },
-        ScanIndexForward: false,
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
-    return (out.Items ?? []).map(toRecord);
+  /**
+   * Newest first, a page at a time, until `enough` says the records read so far decide the
+   * question (or the history ends, or `maxRecords` were read): a run of failed releases must not
+   * push the last good one out of sight.
+   */
+  async recent(
+    enough: (records: readonly ReleaseRecord[]) => boolean = () => true,
+    maxRecords = 1000,
+  ): Promise<ReleaseRecord[]> {
+    const records: ReleaseRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': partition(this.service), ':prefix': 'release#' },
+          ScanIndexForward: false,
+          Limit: 100,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      records.push(...(out.Items ?? []).map(toRecord));
+      start = out.LastEvaluatedKey;
+    } while (start && records.length < maxRecords && !enough(records));
+    return records;
   }
 }
 
