@@ -1,9 +1,9 @@
 import { describeAlarms } from '../shared/aws/alarms';
 import { CutoverFailed } from '../shared/contract';
-import { checkAlarms, parityProblem } from '../shared/gate';
+import { checkAlarms, oneSidedAlarms, parityProblem } from '../shared/gate';
 import { dryRunPlan } from '../shared/plan';
 import { routerFor } from '../shared/routers';
-import type { WorkflowState } from '../shared/state';
+import { sidesOf, type WorkflowState } from '../shared/state';
 import { defineRolesStep } from '../shared/step';
 
 /**
@@ -17,7 +17,7 @@ export const handler = defineRolesStep('Gate', async (state, { config }): Promis
   let alarms: Array<{ name: string; state: string }>;
   if (request.action === 'cutover') {
     const verdict = checkAlarms(config.alarms, found, config.bakeSeconds);
-    warnings.push(...verdict.warnings);
+    warnings.push(...verdict.warnings, ...oneSidedAlarms(found, sidesOf(roles)));
     alarms = verdict.alarms;
   } else {
     // A rollback is what one does while alarms fire: they are reported, never blocking.

@@ -1,4 +1,4 @@
-import { AlarmFiring, AlarmNotFound, CutoverFailed } from './contract';
+import { AlarmFiring, AlarmNotFound, COLORS, type Color, CutoverFailed } from './contract';
 
 /** A metric alarm as the gate and the bake judge it. */
 export interface AlarmView {
@@ -7,6 +7,31 @@ export interface AlarmView {
   readonly reason?: string;
   /** Seconds of data the alarm looks at before it can go to ALARM: period x evaluation periods. */
   readonly windowSeconds?: number;
+  /** The dimensions of its metric (or metrics). */
+  readonly dimensions?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+}
+
+/**
+ * An alarm on one side's target group (`TargetGroup` dimension) sees that side only: after the
+ * switch it watches a side with no traffic and can no longer fire for the release. Warned, not
+ * refused, since a per-side alarm may be meant that way.
+ */
+export function oneSidedAlarms(
+  alarms: readonly AlarmView[],
+  sides: Readonly<Record<Color, string>>,
+): string[] {
+  const warnings: string[] = [];
+  for (const alarm of alarms) {
+    const groups = (alarm.dimensions ?? []).filter((d) => d.name === 'TargetGroup').map((d) => d.value);
+    const watched = COLORS.filter((color) => groups.some((group) => sides[color].endsWith(`:${group}`)));
+    if (watched.length === 1) {
+      const [color] = watched;
+      warnings.push(
+        `alarm "${alarm.name}" watches only ${color}'s target group: while ${color} takes no traffic it cannot fire; watch the load balancer or both groups`,
+      );
+    }
+  }
+  return warnings;
 }
 
 export interface AlarmVerdict {

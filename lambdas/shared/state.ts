@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { COLORS, requestSchema } from './contract';
+import { COLORS, type Color, requestSchema } from './contract';
 
 /**
  * The execution's state data, as the state machine passes it from step to step. Every step receives
@@ -92,4 +92,10 @@ export const stepEventSchema = z.object({ state: workflowStateSchema });
 /** Seconds since the epoch, as DynamoDB conditions compare them. */
 export function epochSeconds(date: Date = new Date()): number {
   return Math.floor(date.getTime() / 1000);
+}
+
+/** The resource of each side (its target group), by color. */
+export function sidesOf(roles: Roles): Record<Color, string> {
+  const other = { [roles.live]: roles.liveTargetGroupArn, [roles.idle]: roles.idleTargetGroupArn };
+  return { blue: other.blue ?? '', green: other.green ?? '' };
 }

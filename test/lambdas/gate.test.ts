@@ -1,5 +1,5 @@
 import { AlarmFiring, AlarmNotFound, CutoverFailed } from '../../lambdas/shared/contract';
-import { checkAlarms, parityProblem } from '../../lambdas/shared/gate';
+import { checkAlarms, oneSidedAlarms, parityProblem } from '../../lambdas/shared/gate';
 import { thrown } from '../support/errors';
 
 const ok = (name: string, windowSeconds = 60) => ({ name, state: 'OK', windowSeconds });
@@ -34,5 +34,31 @@ describe('parityProblem', () => {
   it('asks for at least as many healthy targets on the idle side', () => {
     expect(parityProblem('green', 2, 'blue', 2)).toBeUndefined();
     expect(parityProblem('green', 1, 'blue', 3)).toMatch(/green has 1 healthy target, blue has 3/);
+  });
+});
+
+describe('oneSidedAlarms', () => {
+  const sides = {
+    blue: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-blue/73e2d6bc24d8a067',
+    green: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/orders-green/09a6c3f2a6f6e7b1',
+  };
+  const on = (...groups: string[]) => ({
+    name: 'orders-5xx',
+    state: 'OK',
+    dimensions: [
+      { name: 'LoadBalancer', value: 'app/orders/50dc6c495c0c9188' },
+      ...groups.map((value) => ({ name: 'TargetGroup', value })),
+    ],
+  });
+
+  it("warns about an alarm on one side's target group, which goes silent once that side has no traffic", () => {
+    expect(oneSidedAlarms([on('targetgroup/orders-blue/73e2d6bc24d8a067')], sides)).toEqual([
+      expect.stringMatching(/"orders-5xx" watches only blue's target group/),
+    ]);
+  });
+
+  it('accepts alarms on the load balancer or on both groups', () => {
+    const both = on('targetgroup/orders-blue/73e2d6bc24d8a067', 'targetgroup/orders-green/09a6c3f2a6f6e7b1');
+    expect(oneSidedAlarms([on(), both], sides)).toEqual([]);
   });
 });

@@ -31,11 +31,16 @@ export async function describeAlarms(names: readonly string[]): Promise<AlarmVie
           alarm.Period ??
           Math.max(0, ...(alarm.Metrics ?? []).map((m) => m.MetricStat?.Period ?? m.Period ?? 0));
         const periods = alarm.EvaluationPeriods ?? 1;
+        const dimensions = [
+          ...(alarm.Dimensions ?? []),
+          ...(alarm.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? []),
+        ];
         views.push({
           name: alarm.AlarmName ?? '?',
           state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
           reason: alarm.StateReason || undefined,
           windowSeconds: period > 0 ? period * periods : undefined,
+          dimensions: dimensions.map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
         });
       }
       nextToken = out.NextToken;
