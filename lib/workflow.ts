@@ -16,6 +16,22 @@ export interface WorkflowProps {
 /** Errors raised before the router write of SwitchTraffic: traffic did not move. */
 const SWITCH_PRE_WRITE_ERRORS = ['IdleNotHealthy', 'RouterStateUnknown', 'CutoverFailed'];
 
+/**
+ * Lambda refusing to start the step (account-wide throttling during an incident): retried with
+ * backoff and full jitter, so that many executions do not retry in step, and for longer on the
+ * steps that restore traffic or clean up, which must not give up while the incident lasts.
+ */
+function lambdaThrottled(restores: boolean): sfn.RetryProps {
+  return {
+    errors: ['Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(1),
+    maxAttempts: restores ? 12 : 6,
+    backoffRate: 2,
+    maxDelay: Duration.seconds(restores ? 20 : 30),
+    jitterStrategy: sfn.JitterType.FULL,
+  };
+}
+
 const EXECUTION = {
   arn: sfn.JsonPath.executionId,
   name: sfn.JsonPath.executionName,
@@ -51,6 +67,7 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
       maxAttempts: 3,
       backoffRate: 2,
     });
+    task.addRetry(lambdaThrottled(name === 'rollback' || name === 'abort'));
     return task;
   };
   const withState = (extra: Record<string, unknown> = {}) => ({

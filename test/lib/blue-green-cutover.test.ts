@@ -104,6 +104,23 @@ describe('BlueGreenCutover', () => {
       expect([name, state.TimeoutSeconds]).toEqual([name, expect.any(Number)]);
   });
 
+  it('retries every task that Lambda throttles, with jitter, and longest on the steps that restore or clean up', () => {
+    const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const join = (sm as { Properties: { DefinitionString: { 'Fn::Join': [string, unknown[]] } } }).Properties
+      .DefinitionString['Fn::Join'][1];
+    const text = join.map((part) => (typeof part === 'string' ? part : 'x')).join('');
+    type Retrier = { ErrorEquals: string[]; MaxAttempts?: number; JitterStrategy?: string };
+    const states = JSON.parse(text).States as Record<string, { Type: string; Retry?: Retrier[] }>;
+    const throttled = (state: { Retry?: Retrier[] }) =>
+      state.Retry?.find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+    for (const [name, state] of Object.entries(states).filter(([, s]) => s.Type === 'Task')) {
+      expect([name, throttled(state)?.JitterStrategy]).toEqual([name, 'FULL']);
+    }
+    const attempts = (name: string) => throttled(states[name]!)?.MaxAttempts ?? 0;
+    expect(attempts('Rollback')).toBeGreaterThan(attempts('Bake'));
+    expect(attempts('Abort')).toBeGreaterThan(attempts('Gate'));
+  });
+
   it('runs every step on Node.js 22 with tracing', () => {
     const fns = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(fns).length).toBe(14);
