@@ -7,6 +7,8 @@ export interface AlarmView {
   readonly reason?: string;
   /** Seconds of data the alarm looks at before it can go to ALARM: period x evaluation periods. */
   readonly windowSeconds?: number;
+  /** Seconds of one period: how late its last datapoint may arrive (ALB metrics come about a minute late). */
+  readonly periodSeconds?: number;
   /** The dimensions of its metric (or metrics). */
   readonly dimensions?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
@@ -70,9 +72,13 @@ export function checkAlarms(
     if (alarm.state === 'INSUFFICIENT_DATA') {
       warnings.push(`alarm "${name}" has INSUFFICIENT_DATA: it cannot fire until its metric has data`);
     }
-    if (alarm.windowSeconds !== undefined && alarm.windowSeconds > bakeSeconds) {
+    // A datapoint is published after its period closes, so the bake must outlast the window by one
+    // more period to see the last one.
+    const needs =
+      alarm.windowSeconds === undefined ? undefined : alarm.windowSeconds + (alarm.periodSeconds ?? 0);
+    if (needs !== undefined && needs > bakeSeconds) {
       throw new CutoverFailed(
-        `alarm "${name}" needs ${alarm.windowSeconds} s of data (period x evaluation periods) to fire, longer than bakeSeconds (${bakeSeconds} s): the bake could not see it; raise bakeSeconds or shorten the alarm's window`,
+        `alarm "${name}" needs ${alarm.windowSeconds} s of data (period x evaluation periods) plus one period (${alarm.periodSeconds ?? 0} s) for its last datapoint to arrive, ${needs} s in all, longer than bakeSeconds (${bakeSeconds} s): the bake could not see it fire; raise bakeSeconds or shorten the alarm's window`,
         { alarm: name, field: 'bakeSeconds' },
       );
     }

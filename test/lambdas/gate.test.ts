@@ -28,6 +28,14 @@ describe('checkAlarms', () => {
     expect(error.details).toMatchObject({ alarm: 'slow', field: 'bakeSeconds' });
     expect(error.details.message).toMatch(/"slow" needs 900 s/);
   });
+
+  it('requires the bake to outlast the window by one period, since the last datapoint arrives late', () => {
+    const alb = { name: 'alb-5xx', state: 'OK', windowSeconds: 300, periodSeconds: 60 };
+    expect(() => checkAlarms(['alb-5xx'], [alb], 300)).toThrow(
+      /360 s in all, longer than bakeSeconds \(300 s\)/,
+    );
+    expect(checkAlarms(['alb-5xx'], [alb], 360).alarms).toEqual([{ name: 'alb-5xx', state: 'OK' }]);
+  });
 });
 
 describe('parityProblem', () => {

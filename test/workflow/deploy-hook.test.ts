@@ -10,7 +10,7 @@ let hook: (event: DeployHookEvent) => Answer = () => ({ status: 'SUCCEEDED' });
 
 const env = useOfflineEnvironment({
   service: 'hooked-api',
-  bakeSeconds: 1,
+  bakeSeconds: 2,
   healthTimeoutSeconds: 6,
   initialMs: 500,
   deployHook: (event) => {

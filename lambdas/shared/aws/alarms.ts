@@ -40,6 +40,7 @@ export async function describeAlarms(names: readonly string[]): Promise<AlarmVie
           state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
           reason: alarm.StateReason || undefined,
           windowSeconds: period > 0 ? period * periods : undefined,
+          periodSeconds: period > 0 ? period : undefined,
           dimensions: dimensions.map((d) => ({ name: d.Name ?? '', value: d.Value ?? '' })),
         });
       }
