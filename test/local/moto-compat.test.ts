@@ -40,7 +40,7 @@ import {
   elbv2Client,
   FAKE_CREDENTIALS,
   setAlarmState,
-} from '../../local/fixture';
+} from '../../local/fixtures/alb';
 import { type MotoServer, startMoto } from '../../local/moto';
 
 let moto: MotoServer;

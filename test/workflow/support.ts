@@ -1,5 +1,5 @@
-import { OfflineEnvironment, type OfflineOptions } from '../../local/offline';
-import type { ExecutionOutcome } from '../../local/sfn-runner';
+import type { ExecutionOutcome } from '../../local';
+import { OfflineEnvironment, type OfflineOptions } from '../../local/offline/environment';
 
 export interface Cause {
   message: string;
