@@ -1,6 +1,6 @@
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LocalExecution } from '../local';
-import { describeForward, elbv2Client } from '../local/fixtures/alb';
+import { describeForward, elbv2Client } from '../local/fixtures';
 import { OfflineEnvironment } from '../local/offline/environment';
 
 /**

@@ -2,7 +2,7 @@ import { loadWorkflow } from '../assembly/load-workflow';
 import { ACCOUNT, REGION } from '../common/account';
 import { LocalWorkflow } from '../execution/local-workflow';
 import type { ExecutionOutcome, LocalExecution } from '../execution/types';
-import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from '../fixtures/alb';
+import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from '../fixtures';
 import { type MotoServer, startMoto } from '../moto';
 import { HonestAws } from '../proxy/honest-aws';
 import { type DeployHookEvent, parseServiceConfig, type ServiceConfig } from './product';

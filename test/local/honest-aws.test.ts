@@ -16,7 +16,7 @@ import {
   describeForward,
   elbv2Client,
   FAKE_CREDENTIALS,
-} from '../../local/fixtures/alb';
+} from '../../local/fixtures';
 import { type MotoServer, startMoto } from '../../local/moto';
 import { HonestAws, type RouterWrite } from '../../local/proxy/honest-aws';
 

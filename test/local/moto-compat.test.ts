@@ -40,7 +40,7 @@ import {
   elbv2Client,
   FAKE_CREDENTIALS,
   setAlarmState,
-} from '../../local/fixtures/alb';
+} from '../../local/fixtures';
 import { type MotoServer, startMoto } from '../../local/moto';
 
 let moto: MotoServer;
