@@ -11,6 +11,7 @@ import { type StatusChangeEvent, statusChangeEvent } from '../events/status-even
 import type { FunctionPool } from '../lambda/pool';
 import type { InvokeResult } from '../lambda/protocol';
 import { LAMBDA_INVOKE, MAX_PAYLOAD_BYTES, walkStates } from './asl';
+import { historyEventOf, type JsonValueLib, type LibraryEvent, type LibraryRun } from './history';
 import { lambdaInvokeOutput, TaskFailure, TerminalTaskFailure } from './lambda-task';
 import type {
   ExecutionOutcome,
@@ -21,10 +22,7 @@ import type {
   StatusEventDelivery,
 } from './types';
 
-type LibraryRun = ReturnType<StateMachine['run']>;
-type LibraryEvent = LibraryRun['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 type TaskHandler = (input: JsonValueLib) => Promise<JsonValueLib>;
-type JsonValueLib = Parameters<StateMachine['run']>[0];
 
 interface RunnerError {
   state?: string;
@@ -160,68 +158,7 @@ export class Execution implements LocalExecution {
   }
 
   private onLibraryEvent(ev: LibraryEvent): void {
-    const timestamp = ev.timestamp;
     switch (ev.type) {
-      case 'ExecutionStarted':
-        this.record({ type: 'ExecutionStarted', timestamp, input: ev.input });
-        return;
-      case 'StateEntered':
-        this.record({
-          type: 'StateEntered',
-          timestamp,
-          state: ev.state.name,
-          stateType: ev.state.type,
-          input: ev.state.input,
-        });
-        return;
-      case 'StateExited':
-        this.record({
-          type: 'StateExited',
-          timestamp,
-          state: ev.state.name,
-          stateType: ev.state.type,
-          output: ev.state.output,
-        });
-        return;
-      case 'StateRetried':
-        this.record({
-          type: 'StateRetried',
-          timestamp,
-          state: ev.state.name,
-          stateType: ev.state.type,
-          attempt: ev.retry.attempt,
-        });
-        return;
-      case 'StateCaught':
-        this.record({
-          type: 'StateCaught',
-          timestamp,
-          state: ev.state.name,
-          stateType: ev.state.type,
-          next: ev.catch.catcher.Next,
-        });
-        return;
-      case 'StateFailed': {
-        const cause = typeof ev.Cause === 'string' ? ev.Cause : JSON.stringify(ev.Cause);
-        this.record({
-          type: 'StateFailed',
-          timestamp,
-          state: ev.state.name,
-          stateType: ev.state.type,
-          error: ev.Error,
-          cause,
-        });
-        if (!this.isStepFunctionsError(ev.state.name, ev.state.type, ev.Error, cause)) {
-          this.flagRunnerError(
-            ev.state.name,
-            ev.Error,
-            `aws-local-stepfunctions raised ${ev.Error} in state ${ev.state.name}: ${cause}. ` +
-              'Step Functions would not raise this error, so a Catch in the definition could hide it; ' +
-              'the execution was stopped instead.',
-          );
-        }
-        return;
-      }
       case 'ExecutionAborted':
       case 'ExecutionTimeout':
         this.halted = true;
@@ -230,8 +167,19 @@ export class Execution implements LocalExecution {
       case 'ExecutionFailed':
         // Recorded by settle(), which knows the final outcome (stop reason, runner errors).
         return;
-      default:
-        this.record({ type: 'LibraryEvent', timestamp, name: ev.type, detail: ev });
+    }
+    const event = historyEventOf(ev);
+    this.record(event);
+    if (event.type === 'StateFailed') {
+      if (!this.isStepFunctionsError(event.state, event.stateType, event.error, event.cause)) {
+        this.flagRunnerError(
+          event.state,
+          event.error,
+          `aws-local-stepfunctions raised ${event.error} in state ${event.state}: ${event.cause}. ` +
+            'Step Functions would not raise this error, so a Catch in the definition could hide it; ' +
+            'the execution was stopped instead.',
+        );
+      }
     }
   }
 

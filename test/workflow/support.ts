@@ -1,5 +1,4 @@
-import type { ExecutionOutcome } from '../../local';
-import { OfflineEnvironment, type OfflineOptions } from '../../local/offline/environment';
+import { type ExecutionOutcome, OfflineEnvironment, type OfflineOptions } from '../../local';
 
 export interface Cause {
   message: string;

@@ -25,8 +25,8 @@ import {
   type StatusChangeEvent,
   type SynthesizedFunction,
   type SynthesizedWorkflow,
-} from '../../local';
-import { type MotoServer, startMoto } from '../../local/moto';
+} from '../../../local';
+import { type MotoServer, startMoto } from '../../../local/moto';
 
 const STACK = 'SfnRunnerTest';
 const FIXTURES = join(__dirname, 'fixtures');

@@ -16,9 +16,9 @@ import {
   describeForward,
   elbv2Client,
   FAKE_CREDENTIALS,
-} from '../../local/fixtures';
-import { type MotoServer, startMoto } from '../../local/moto';
-import { HonestAws, type RouterWrite } from '../../local/proxy/honest-aws';
+} from '../../../local/fixtures';
+import { type MotoServer, startMoto } from '../../../local/moto';
+import { HonestAws, type RouterWrite } from '../../../local/proxy/honest-aws';
 
 const INITIAL_MS = 300;
 

@@ -1,6 +1,6 @@
-import type { PolicyStatement } from '../../local';
-import { isAllowed, requiredPermissions } from '../../local/iam/permissions';
-import type { ApiCall } from '../../local/proxy/api-calls';
+import type { PolicyStatement } from '../../../local';
+import { isAllowed, requiredPermissions } from '../../../local/iam/permissions';
+import type { ApiCall } from '../../../local/proxy/api-calls';
 
 const ACCOUNT = { partition: 'aws', account: '123456789012' };
 const LISTENER =
