@@ -1,4 +1,5 @@
 import { parse, validate } from '@aws-sdk/util-arn-parser';
+import { REGION } from './account';
 
 /** A Lambda function as an API call or a template names it: by name, partial ARN or ARN, maybe qualified. */
 export interface FunctionRef {
@@ -36,7 +37,7 @@ function withQualifier(name: string, qualifier: string | undefined): FunctionRef
 
 /** The region an ARN names; ARNs of global resources (and malformed ones) count as us-east-1. */
 export function regionOf(arn: string): string {
-  return (validate(arn) ? parse(arn).region : '') || 'us-east-1';
+  return (validate(arn) ? parse(arn).region : '') || REGION;
 }
 
 /** The listener a listener rule belongs to (`.../listener-rule/app/lb/id/lid/rid` -> `.../listener/app/lb/id/lid`). */

@@ -12,13 +12,15 @@ const COMPILED = join(__dirname, 'worker.js');
 let cached: WorkerCode | undefined;
 
 /**
- * The worker module, loadable by a plain worker thread. Run from source (ts-node, ts-jest), the
- * TypeScript is compiled once per process with esbuild (a few milliseconds), which keeps dynamic
- * `import()` of ES module handlers intact; installed from a build, the compiled file is used.
+ * The worker module, loadable by a plain worker thread: the compiled file beside this one when the
+ * runner runs from a build; from source (ts-node, ts-jest), the TypeScript compiled once per process
+ * with esbuild (a few milliseconds), which keeps dynamic `import()` of ES module handlers intact.
  */
 export function workerCode(): WorkerCode {
   if (cached) return cached;
-  if (existsSync(SOURCE)) {
+  if (existsSync(COMPILED)) {
+    cached = { eval: false, file: COMPILED };
+  } else {
     const { transformSync } = require('esbuild') as typeof import('esbuild');
     const { code } = transformSync(readFileSync(SOURCE, 'utf8'), {
       loader: 'ts',
@@ -29,8 +31,6 @@ export function workerCode(): WorkerCode {
       sourcefile: SOURCE,
     });
     cached = { eval: true, code };
-  } else {
-    cached = { eval: false, file: COMPILED };
   }
   return cached;
 }

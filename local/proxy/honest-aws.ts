@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { REGION } from '../common/account';
 import { type ApiCall, describeCall } from './api-calls';
 import { ELBV2_VERSION } from './elbv2/actions';
 import { Elbv2Honesty, type RouterWrite } from './elbv2/service';
@@ -67,7 +68,7 @@ export class HonestAws {
       proxy.handle(req, res).catch((error: unknown) => proxy.fail(res, error));
     });
     try {
-      await proxy.truth.settleRegion(opts.region ?? 'us-east-1');
+      await proxy.truth.settleRegion(opts.region ?? REGION);
     } catch (error) {
       await proxy.stop();
       throw error;

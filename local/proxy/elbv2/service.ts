@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import { REGION } from '../../common/account';
 import { listenerOfRule, regionOf } from '../../common/arn';
 import { forwardWeights } from '../../common/forward-weights';
 import { isPlainBody, type Upstream, type UpstreamResponse, withBody } from '../http';
@@ -63,7 +64,7 @@ export class Elbv2Honesty {
     params: URLSearchParams,
   ): Promise<UpstreamResponse> {
     const action = params.get('Action') ?? '';
-    await this.truth.settleRegion(region || 'us-east-1');
+    await this.truth.settleRegion(region || REGION);
     switch (action) {
       case 'DescribeTargetHealth':
         return this.describeTargetHealth(req, body, params);
