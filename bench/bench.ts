@@ -1,7 +1,6 @@
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { LocalExecution } from '../local';
+import { type LocalExecution, OfflineEnvironment } from '../local';
 import { describeForward, elbv2Client } from '../local/fixtures';
-import { OfflineEnvironment } from '../local/offline/environment';
 
 /**
  * The figures of DESIGN.md, "Numbers": medians over several runs against the offline runner.
