@@ -1,7 +1,6 @@
 import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { describeForward, elbv2Client } from '../local/fixture';
-import { OfflineEnvironment } from '../local/offline';
-import type { LocalExecution } from '../local/sfn-runner';
+import { type LocalExecution, OfflineEnvironment } from '../local';
+import { describeForward, elbv2Client } from '../local/fixtures';
 
 /**
  * The figures of DESIGN.md, "Numbers": medians over several runs against the offline runner.

@@ -1,6 +1,6 @@
 import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { elbv2Client } from '../../local/fixture';
-import { callerId } from '../../local/sfn-runner';
+import { callerId } from '../../local';
+import { elbv2Client } from '../../local/fixtures';
 import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 const env = useOfflineEnvironment(

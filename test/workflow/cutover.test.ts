@@ -1,4 +1,4 @@
-import { callerId } from '../../local/sfn-runner';
+import { callerId } from '../../local';
 import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 const env = useOfflineEnvironment({

@@ -1,5 +1,5 @@
 import type { DeployHookEvent } from '../../lambdas/shared/contract';
-import { deployHookArn } from '../../local/offline';
+import { deployHookArn } from '../../local/offline/environment';
 import { failure, output, useOfflineEnvironment } from './support';
 
 type Answer = { status: 'SUCCEEDED' | 'IN_PROGRESS' | 'FAILED'; message?: string };

@@ -1,7 +1,7 @@
-import type { ApiCall } from '../../local/api-calls';
-import { isAllowed, requiredPermissions } from '../../local/iam';
-import { ACCOUNT } from '../../local/offline';
-import { callerId, type SynthesizedFunction } from '../../local/sfn-runner';
+import { callerId, type SynthesizedFunction } from '../../local';
+import { isAllowed, requiredPermissions } from '../../local/iam/permissions';
+import { ACCOUNT } from '../../local/offline/environment';
+import type { ApiCall } from '../../local/proxy/api-calls';
 import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 /**

@@ -1,4 +1,4 @@
-import { addRuleForwardingTo } from '../../local/fixture';
+import { addRuleForwardingTo } from '../../local/fixtures';
 import { failure, useOfflineEnvironment } from './support';
 
 const env = useOfflineEnvironment({

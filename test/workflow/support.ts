@@ -1,5 +1,4 @@
-import { OfflineEnvironment, type OfflineOptions } from '../../local/offline';
-import type { ExecutionOutcome } from '../../local/sfn-runner';
+import { type ExecutionOutcome, OfflineEnvironment, type OfflineOptions } from '../../local';
 
 export interface Cause {
   message: string;

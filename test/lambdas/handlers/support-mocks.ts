@@ -13,7 +13,7 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { Color } from '../../../lambdas/shared/contract';
-import { type EmfMetric, emfMetrics } from '../../../local/emf';
+import { type EmfMetric, emfMetrics } from '../../../local/offline/emf';
 import {
   BLUE_TG,
   CONFIG,

@@ -1,18 +1,15 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
-import type { DeployHookEvent } from '../lambdas/shared/contract';
-import { parseServiceConfig, type ServiceConfig } from '../lib/service-config';
-import { BlueGreenServiceStack } from '../lib/service-stack';
+import { loadWorkflow } from '../assembly/load-workflow';
+import { ACCOUNT, REGION } from '../common/account';
+import { LocalWorkflow } from '../execution/local-workflow';
+import type { ExecutionOutcome, LocalExecution } from '../execution/types';
+import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from '../fixtures';
+import { type MotoServer, startMoto } from '../moto';
+import { HonestAws } from '../proxy/honest-aws';
 import { type EmfMetric, emfMetrics } from './emf';
-import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from './fixture';
-import { HonestAws } from './honest-aws';
-import { type MotoServer, startMoto } from './moto';
-import { type ExecutionOutcome, type LocalExecution, LocalWorkflow, loadWorkflow } from './sfn-runner';
+import { type DeployHookEvent, parseServiceConfig, type ServiceConfig } from './product';
+import { synthesize } from './synth';
 
-export const ACCOUNT = '123456789012';
-export const REGION = 'us-east-1';
-const PROJECT_DIR = join(__dirname, '..');
+export { ACCOUNT, REGION };
 
 export interface OfflineOptions {
   readonly service?: string;
@@ -50,6 +47,7 @@ export class OfflineEnvironment {
     readonly fixture: AlbFixture,
     readonly config: ServiceConfig,
     readonly workflow: LocalWorkflow,
+    /** The cloud assembly's directory. */
     readonly cdkOut: string,
     /** The metrics the handlers published, from their embedded-metric (EMF) log lines. */
     readonly metrics: EmfMetric[],
@@ -89,9 +87,9 @@ export class OfflineEnvironment {
       );
       const hook = opts.deployHook;
       if (hook) aws.emulateFunction(deployHookArn(service), (event) => hook(event as DeployHookEvent));
-      const cdkOut = synthesize(config);
+      const assembly = synthesize(config);
       const metrics: EmfMetric[] = [];
-      const wf = loadWorkflow(cdkOut, `BlueGreen-${service}`, { region: REGION, account: ACCOUNT });
+      const wf = loadWorkflow(assembly, `BlueGreen-${service}`, { region: REGION, account: ACCOUNT });
       const workflow = new LocalWorkflow(wf, {
         awsEndpoint: aws.endpoint,
         region: REGION,
@@ -102,7 +100,7 @@ export class OfflineEnvironment {
         ...(opts.clockRate ? { clockRate: opts.clockRate } : {}),
       });
       await workflow.deployResources();
-      return new OfflineEnvironment(moto, aws, fixture, config, workflow, cdkOut, metrics);
+      return new OfflineEnvironment(moto, aws, fixture, config, workflow, assembly.directory, metrics);
     } catch (error) {
       await aws?.stop();
       await moto.stop();
@@ -161,18 +159,4 @@ export class OfflineEnvironment {
 /** The ARN of the emulated deploy hook of `service` (see `OfflineOptions.deployHook`). */
 export function deployHookArn(service: string): string {
   return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${service}-deploy`;
-}
-
-/** Synthesizes the app for one config into a fresh cloud assembly, as `cdk synth -c config=...` would. */
-export function synthesize(config: ServiceConfig): string {
-  const base = join(PROJECT_DIR, '.cache');
-  mkdirSync(base, { recursive: true });
-  const outdir = mkdtempSync(join(base, 'cdk.out-'));
-  // The built-in CloudFormation validation costs ~3 s a synth; the CDK assertion tests keep it on.
-  const app = new App({ outdir, builtinCloudFormationValidation: false } as ConstructorParameters<
-    typeof App
-  >[0]);
-  new BlueGreenServiceStack(app, { config, env: { account: ACCOUNT, region: REGION } });
-  app.synth();
-  return outdir;
 }

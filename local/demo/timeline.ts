@@ -1,5 +1,5 @@
-import type { RouterWrite } from './honest-aws';
-import type { LocalExecution } from './sfn-runner';
+import type { LocalExecution } from '../execution/types';
+import type { RouterWrite } from '../proxy/honest-aws';
 
 export interface TimelineRow {
   readonly ms: number;

@@ -40,8 +40,8 @@ import {
   elbv2Client,
   FAKE_CREDENTIALS,
   setAlarmState,
-} from '../../local/fixture';
-import { type MotoServer, startMoto } from '../../local/moto';
+} from '../../../local/fixtures';
+import { type MotoServer, startMoto } from '../../../local/moto';
 
 let moto: MotoServer;
 let fx: AlbFixture;

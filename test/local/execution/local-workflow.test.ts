@@ -15,7 +15,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { type MotoServer, startMoto } from '../../local/moto';
 import {
   adaptDefinitionForLibrary,
   type HistoryEvent,
@@ -26,7 +25,8 @@ import {
   type StatusChangeEvent,
   type SynthesizedFunction,
   type SynthesizedWorkflow,
-} from '../../local/sfn-runner';
+} from '../../../local';
+import { type MotoServer, startMoto } from '../../../local/moto';
 
 const STACK = 'SfnRunnerTest';
 const FIXTURES = join(__dirname, 'fixtures');

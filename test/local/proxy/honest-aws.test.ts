@@ -16,9 +16,9 @@ import {
   describeForward,
   elbv2Client,
   FAKE_CREDENTIALS,
-} from '../../local/fixture';
-import { HonestAws, type RouterWrite } from '../../local/honest-aws';
-import { type MotoServer, startMoto } from '../../local/moto';
+} from '../../../local/fixtures';
+import { type MotoServer, startMoto } from '../../../local/moto';
+import { HonestAws, type RouterWrite } from '../../../local/proxy/honest-aws';
 
 const INITIAL_MS = 300;
 

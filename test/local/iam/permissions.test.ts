@@ -1,6 +1,6 @@
-import type { ApiCall } from '../../local/api-calls';
-import { isAllowed, requiredPermissions } from '../../local/iam';
-import type { PolicyStatement } from '../../local/sfn-runner';
+import type { PolicyStatement } from '../../../local';
+import { isAllowed, requiredPermissions } from '../../../local/iam/permissions';
+import type { ApiCall } from '../../../local/proxy/api-calls';
 
 const ACCOUNT = { partition: 'aws', account: '123456789012' };
 const LISTENER =

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ensureMoto, MOTO_PIN, type MotoServer, startMoto } from '../../local/moto';
+import { ensureMoto, MOTO_PIN, type MotoServer, startMoto } from '../../../local/moto';
 
 async function answers(endpoint: string): Promise<boolean> {
   try {
@@ -14,7 +14,7 @@ async function answers(endpoint: string): Promise<boolean> {
 
 describe('moto server', () => {
   test('local/requirements.txt pins the same version as MOTO_PIN', () => {
-    const text = readFileSync(path.join(__dirname, '../../local/requirements.txt'), 'utf8');
+    const text = readFileSync(path.join(__dirname, '../../../local/requirements.txt'), 'utf8');
     expect(text.trim().split('\n')).toContain(`moto[server]==${MOTO_PIN}`);
   });
 

@@ -1,8 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
+import { lock } from 'proper-lockfile';
 
 /**
  * The moto version the offline runner is tested against. local/requirements.txt must pin the same
@@ -10,8 +9,8 @@ import * as path from 'node:path';
  */
 export const MOTO_PIN = '5.2.1';
 
-const PROJECT_DIR = path.resolve(__dirname, '..');
-const REQUIREMENTS = path.join(__dirname, 'requirements.txt');
+export const PROJECT_DIR = path.resolve(__dirname, '..', '..');
+const REQUIREMENTS = path.join(__dirname, '..', 'requirements.txt');
 
 export interface EnsureMotoOptions {
   /** Skip interpreters found on PATH and use (or create) the project's venv. */
@@ -100,7 +99,7 @@ async function resolveMoto(projectDir: string, opts: EnsureMotoOptions): Promise
     }
   }
 
-  const probe = await withLock(path.join(projectDir, '.cache', 'moto-install.lock'), () =>
+  const probe = await withLock(path.join(projectDir, '.cache', 'moto-install.lock'), log, () =>
     installIntoVenv(projectDir, log),
   );
   return writeCache(cacheFile, probe);
@@ -235,7 +234,9 @@ async function installIntoVenv(
 async function checkRequirementsPin(): Promise<void> {
   const text = await fs.readFile(REQUIREMENTS, 'utf8');
   if (!text.split('\n').some((line) => line.trim() === `moto[server]==${MOTO_PIN}`)) {
-    throw new Error(`moto: ${REQUIREMENTS} must pin moto[server]==${MOTO_PIN} (MOTO_PIN in local/moto.ts)`);
+    throw new Error(
+      `moto: ${REQUIREMENTS} must pin moto[server]==${MOTO_PIN} (MOTO_PIN in local/moto/install.ts)`,
+    );
   }
 }
 
@@ -283,221 +284,26 @@ async function writeCache(cacheFile: string, probe: Probe & { executable: string
   return argv;
 }
 
-// Parallel test workers on a fresh machine would otherwise run pip into the same venv at once.
-async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+// Parallel test workers on a fresh machine would otherwise run pip into the same venv at once. The
+// lock's mtime is kept fresh while held, so a lock left by a killed process is taken over after 10 s.
+async function withLock<T>(lockDir: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
   await fs.mkdir(path.dirname(lockDir), { recursive: true });
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      await fs.mkdir(lockDir);
-      await fs.writeFile(path.join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await lockIsStale(lockDir)) {
-        await fs.rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`moto: timed out waiting for ${lockDir}; delete it if no install runs`);
-      await sleep(250);
-    }
+  let release: () => Promise<void>;
+  try {
+    release = await lock(lockDir, {
+      lockfilePath: lockDir,
+      realpath: false,
+      stale: 10_000,
+      // About 20 minutes of waiting for another install, polled every 250 ms.
+      retries: { retries: 4800, minTimeout: 250, maxTimeout: 250, factor: 1 },
+      onCompromised: (error) => log(`moto: lost the install lock ${lockDir}: ${error.message}`),
+    });
+  } catch (error) {
+    throw new Error(`moto: timed out waiting for ${lockDir}; delete it if no install runs`, { cause: error });
   }
   try {
     return await fn();
   } finally {
-    await fs.rm(lockDir, { recursive: true, force: true });
+    await release().catch(() => undefined);
   }
-}
-
-async function lockIsStale(lockDir: string): Promise<boolean> {
-  try {
-    const pid = Number(await fs.readFile(path.join(lockDir, 'pid'), 'utf8'));
-    if (!Number.isInteger(pid) || pid <= 0) return (await fs.stat(lockDir)).mtimeMs < Date.now() - 10_000;
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') return true;
-    // The pid file is written just after the directory: give the owner a moment.
-    if (code === 'ENOENT') return (await fs.stat(lockDir).catch(() => undefined)) === undefined;
-    return false;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export interface StartMotoOptions {
-  readonly projectDir?: string;
-  /** How long the server may take to answer; default 30 s. */
-  readonly timeoutMs?: number;
-  /**
-   * Extra environment for the server. By default moto's catalogue of AMIs is not loaded
-   * (`MOTO_EC2_LOAD_DEFAULT_AMIS=false`); pass `'true'` to get it.
-   */
-  readonly env?: Record<string, string>;
-}
-
-export interface MotoServer {
-  readonly endpoint: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-// Makes the server exit when its stdin closes, i.e. when the Node process that started it dies for
-// any reason (also SIGKILL from a test runner), so no orphaned servers keep ports.
-const WATCHDOG_SCRIPT = `
-import os, sys, threading
-def _watch():
-    try:
-        while sys.stdin.buffer.read(65536):
-            pass
-    except Exception:
-        pass
-    os._exit(0)
-threading.Thread(target=_watch, daemon=True).start()
-from moto.server import main
-main(sys.argv[1:])
-`;
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-}
-
-/**
- * Starts a moto server on a free port of 127.0.0.1 and waits until it answers. Every call starts its
- * own server (own state), so parallel test files do not share anything.
- */
-export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer> {
-  const argv = await ensureMoto(opts.projectDir ?? PROJECT_DIR);
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  let lastError: Error | undefined;
-  // A port found free can be taken by another process before moto binds it: try a fresh one.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    try {
-      return await launch(argv, port, timeoutMs, opts.env ?? {});
-    } catch (error) {
-      lastError = error as Error;
-      if (!/address already in use|errno 98/i.test(lastError.message)) throw lastError;
-    }
-  }
-  throw lastError ?? new Error('moto: could not start');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function launch(
-  argv: string[],
-  port: number,
-  timeoutMs: number,
-  env: Record<string, string>,
-): Promise<MotoServer> {
-  const [file, ...prefix] = argv;
-  if (!file) throw new Error('moto: empty server command');
-  const args =
-    prefix[0] === '-m' && prefix[1] === 'moto.server'
-      ? ['-c', WATCHDOG_SCRIPT, ...prefix.slice(2)]
-      : [...prefix];
-  args.push('-H', '127.0.0.1', '-p', String(port));
-
-  const child = spawn(file, args, {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    // moto's catalogue of default AMIs costs ~1.5 s on the first EC2 call; the fixture needs none.
-    env: { ...process.env, PYTHONUNBUFFERED: '1', MOTO_EC2_LOAD_DEFAULT_AMIS: 'false', ...env },
-  });
-  live.add(child);
-  installExitHook();
-
-  // The server logs every request: keep draining its output (a full pipe would block it) and keep
-  // only the tail for error messages.
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-8192);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.stdin?.on('error', () => undefined);
-
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      live.delete(child);
-      resolve();
-    });
-  });
-  const spawnError = new Promise<Error>((resolve) => child.on('error', resolve));
-
-  const stop = async (): Promise<void> => {
-    if (exited) return;
-    // Closing stdin ends the server through the watchdog at once; its SIGTERM handler takes ~1 s.
-    if (args[0] === '-c') child.stdin?.end();
-    else child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-    await exitPromise;
-    clearTimeout(timer);
-  };
-
-  const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  let failure: Error | undefined;
-  spawnError.then((error) => {
-    failure = error;
-  });
-  for (;;) {
-    if (failure) {
-      throw new Error(`moto: could not run ${file}: ${failure.message}`);
-    }
-    if (exited) {
-      throw new Error(
-        `moto: server exited (code ${exited.code}, signal ${exited.signal}) before answering on ${endpoint}:\n${tail}`,
-      );
-    }
-    if (await answers(endpoint)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`moto: server did not answer on ${endpoint} within ${timeoutMs} ms:\n${tail}`);
-    }
-    await sleep(25);
-  }
-
-  // Let the Node process exit even if a caller forgets stop(): the watchdog then ends the server.
-  child.unref();
-  for (const stream of [child.stdin, child.stdout, child.stderr]) {
-    (stream as unknown as { unref?: () => void } | null)?.unref?.();
-  }
-
-  return { endpoint, port, stop };
-}
-
-function answers(endpoint: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get(`${endpoint}/moto-api/`, { timeout: 1000, agent: false }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) < 500);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
 }

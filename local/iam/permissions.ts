@@ -1,5 +1,5 @@
-import type { ApiCall } from './api-calls';
-import type { PolicyStatement } from './sfn-runner';
+import type { PolicyStatement } from '../assembly/types';
+import type { ApiCall } from '../proxy/api-calls';
 
 /**
  * moto does not enforce IAM, so a handler could call something its role does not allow and every
