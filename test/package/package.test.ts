@@ -195,6 +195,7 @@ describe('the npm package', () => {
       platform: 'node',
       target: 'node22',
       format: 'cjs',
+      mainFields: ['module', 'main'],
       minify: true,
       absWorkingDir: app,
       logLevel: 'silent',
@@ -211,5 +212,20 @@ describe('the npm package', () => {
       { cwd: alone, encoding: 'utf8', env: { ...process.env, AWS_REGION: 'eu-west-1' } },
     );
     expect(exported).toBe('function');
+  });
+
+  it('exports the offline runner as bluegreen-cutover/local, for testing a release config without AWS', () => {
+    const exported = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        "const local = require('bluegreen-cutover/local'); process.stdout.write([typeof local.OfflineEnvironment.start, typeof local.LocalWorkflow].join(' '))",
+      ],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(exported).toBe('function function');
+    expect(packed.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['dist/local/index.d.ts', 'dist/local/requirements.txt']),
+    );
   });
 });
