@@ -14,8 +14,10 @@ export {
   type DeployConfig,
   defaultPollSeconds,
   deploySchema,
+  describeValue,
   type FieldProblem,
   firstProblem,
+  joinPath,
   LIMITS,
   LISTENER_ARN,
   METRIC_NAMESPACE,
@@ -26,4 +28,5 @@ export {
   serviceConfigSchema,
   TARGET_GROUP_ARN,
   timingSchema,
+  valueAt,
 } from '../lambdas/shared/contract';

@@ -2,10 +2,13 @@ import { Token } from 'aws-cdk-lib';
 import { z } from 'zod';
 import {
   crossFieldViolation,
+  describeValue,
+  joinPath,
   LISTENER_ARN,
   type RuntimeConfig,
   serviceConfigSchema,
   TARGET_GROUP_ARN,
+  valueAt,
 } from './handler-contract';
 
 /** What is wrong with one prop; the error's message is built from it, the prop and its value. */
@@ -57,12 +60,6 @@ function sentence(prop: string, value: unknown, violation: PropViolation): strin
   }
 }
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
 /** An ARN prop: checked like the config file's, except that tokens (resources of this app) pass. */
 function arnOrToken(pattern: RegExp, what: string) {
   return z.string().refine((value) => Token.isUnresolved(value) || pattern.test(value), `must be ${what}`);
@@ -101,37 +98,22 @@ function article(noun: string): string {
   return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
-function fieldOf(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = root;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
-}
-
 function errorOf(issue: z.core.$ZodIssue, props: unknown): BlueGreenCutoverPropsError {
   if (issue.code === 'unrecognized_keys') {
     const path = [...issue.path, issue.keys[0] ?? ''];
-    return new BlueGreenCutoverPropsError(fieldOf(path), valueAt(props, path), { kind: 'unknown' });
+    return new BlueGreenCutoverPropsError(joinPath(path), valueAt(props, path), { kind: 'unknown' });
   }
   const value = valueAt(props, issue.path);
   if (issue.code === 'invalid_type' && value === undefined) {
-    return new BlueGreenCutoverPropsError(fieldOf(issue.path), value, {
+    return new BlueGreenCutoverPropsError(joinPath(issue.path), value, {
       kind: 'missing',
       expected: article(issue.expected),
     });
   }
-  return new BlueGreenCutoverPropsError(fieldOf(issue.path), value, { kind: 'invalid', rule: issue.message });
+  return new BlueGreenCutoverPropsError(joinPath(issue.path), value, {
+    kind: 'invalid',
+    rule: issue.message,
+  });
 }
 
 /** Refuses props the workflow cannot run with, naming the prop and its value. */

@@ -6,7 +6,8 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-function joinPath(path: readonly PropertyKey[]): string {
+/** A zod issue path as a user writes it: `traffic.listenerArn`, `alarms[1]`. */
+export function joinPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
@@ -15,15 +16,17 @@ function joinPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describeValue(value: unknown): string {
+/** A value as an error message quotes it, shortened. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   // JSON reads 1e400 as Infinity, which JSON.stringify would print as null.
   if (typeof value === 'number' && !Number.isFinite(value)) return `a number out of range (${value})`;
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+/** The value at a zod issue path, or undefined where the path leaves the input. */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let current: unknown = root;
   for (const part of path) {
     if (current === null || typeof current !== 'object') return undefined;
