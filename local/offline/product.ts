@@ -1,9 +1,10 @@
 /**
  * Everything the offline runner takes from the product itself, in one place: the config schema,
- * the stack, the deploy hook's event and a target's health. The rest of local/ knows the product
- * only through these.
+ * the stack, the deploy hook's event, a target's health and the reading of forward weights. The
+ * rest of local/ knows the product only through these.
  */
 export type { DeployHookEvent } from '../../lambdas/shared/contract';
+export { type ForwardShape, forwardTargets } from '../../lambdas/shared/routers/alb-listener/forward';
 export type { TargetState } from '../../lambdas/shared/routers/alb-listener/targets';
 export { parseServiceConfig, type ServiceConfig } from '../../lib/service-config';
 export { BlueGreenServiceStack } from '../../lib/service-stack';

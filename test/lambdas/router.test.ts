@@ -40,6 +40,21 @@ describe('readRouter', () => {
     expect(read).toEqual({ live: 'blue', idleAttached: false, weights: { blue: 100, green: null } });
   });
 
+  it('reads a plain forward in the shape AWS describes it (a one-group ForwardConfig of weight 1) as 100', () => {
+    const described: Action[] = [
+      {
+        Type: 'forward',
+        TargetGroupArn: BLUE,
+        ForwardConfig: { TargetGroups: [{ TargetGroupArn: BLUE, Weight: 1 }] },
+      },
+    ];
+    expect(readRouter(config.traffic, described)).toEqual({
+      live: 'blue',
+      idleAttached: false,
+      weights: { blue: 100, green: null },
+    });
+  });
+
   it('reads weights 0/100 as green live with blue attached', () => {
     expect(readRouter(config.traffic, weighted(0, 100))).toMatchObject({
       live: 'green',

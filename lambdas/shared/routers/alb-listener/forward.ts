@@ -17,22 +17,35 @@ export function colorOf(traffic: AlbTraffic, targetGroupArn: string): Color | un
   return COLORS.find((color) => targetGroupOf(traffic, color) === targetGroupArn);
 }
 
-export function forwardTargets(action: Action): ForwardWeights {
+/** The parts of an ELBv2 action that say where traffic goes (the SDK's `Action` fits). */
+export interface ForwardShape {
+  readonly Type?: string;
+  readonly TargetGroupArn?: string;
+  readonly ForwardConfig?: {
+    readonly TargetGroups?: ReadonlyArray<{ readonly TargetGroupArn?: string; readonly Weight?: number }>;
+  };
+}
+
+/**
+ * The share of traffic each target group of a forward action gets. A ForwardConfig entry without a
+ * weight counts as 1 (AWS's default); a plain forward counts as 100, also in the shape AWS
+ * describes it (the ARN plus a one-group ForwardConfig of weight 1 beside it).
+ */
+export function forwardTargets(action: ForwardShape): ForwardWeights {
+  const groups = action.ForwardConfig?.TargetGroups ?? [];
+  const plain =
+    groups.length === 1 && action.TargetGroupArn && groups[0]?.TargetGroupArn === action.TargetGroupArn;
   const weights: ForwardWeights = {};
-  const groups = action.ForwardConfig?.TargetGroups;
-  if (groups && groups.length > 0) {
-    for (const group of groups) {
-      // A ForwardConfig entry without a weight counts as weight 1 at AWS; an entry twice is invalid there.
-      if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
-    }
-  } else if (action.TargetGroupArn) {
-    weights[action.TargetGroupArn] = 100;
+  if (!plain) {
+    // An entry twice is invalid at AWS.
+    for (const group of groups) if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
   }
+  if (Object.keys(weights).length === 0 && action.TargetGroupArn) weights[action.TargetGroupArn] = 100;
   return weights;
 }
 
 /** The target groups an action list sends traffic to (weight 0 included: those are health-checked). */
-export function referencedTargetGroups(actions: readonly Action[] | undefined): string[] {
+export function referencedTargetGroups(actions: readonly ForwardShape[] | undefined): string[] {
   return (actions ?? []).filter((a) => a.Type === 'forward').flatMap((a) => Object.keys(forwardTargets(a)));
 }
 
