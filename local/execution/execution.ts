@@ -38,6 +38,7 @@ export interface WorkflowRuntime {
   readonly opts: LocalWorkflowOptions;
   pool(fn: SynthesizedFunction): FunctionPool;
   functionFor(ref: string): { fn: SynthesizedFunction; qualifier?: string } | undefined;
+  taskFault(state: string): { readonly error: string; readonly message: string } | undefined;
   deliver(
     exec: Execution,
     status: ExecutionStatus,
@@ -292,6 +293,13 @@ export class Execution implements LocalExecution {
       throw new TerminalTaskFailure('Runner.FunctionNotFound', message);
     }
     const { fn, qualifier } = target;
+    const refused = this.rt.taskFault(state);
+    if (refused) {
+      // Counted as raised by the task, as the Lambda service's refusal is at Step Functions.
+      const key = `${state}\u0000${refused.error}\u0000${refused.message}`;
+      this.thrown.set(key, (this.thrown.get(key) ?? 0) + 1);
+      throw new TaskFailure(refused.error, refused.message);
+    }
     const payload: Json = integration ? (params.Payload ?? null) : (input as Json);
     const requestId = randomUUID();
     this.record({

@@ -37,6 +37,7 @@ const validatedDefinitions = new Set<string>();
  * function's own environment and timeout.
  */
 export class LocalWorkflow implements WorkflowRuntime {
+  private readonly taskFaults = new Map<string, { error: string; message: string; left: number }>();
   readonly machine: StateMachine;
   readonly taskStates = new Map<string, { resource: string }>();
   /** Where the definition handed to aws-local-stepfunctions differs textually from the synthesized one. */
@@ -103,6 +104,31 @@ export class LocalWorkflow implements WorkflowRuntime {
       throw new Error(`aws-local-stepfunctions rejected ${wf.stateMachine.name}: ${(err as Error).message}`);
     }
     validatedDefinitions.add(text);
+  }
+
+  /**
+   * Makes the next `times` invocations of a task state fail before its function runs, as the Lambda
+   * service refuses an invoke (e.g. `Lambda.TooManyRequestsException` under account-wide throttling).
+   * Returns a function that removes the fault.
+   */
+  injectTaskFault(state: string, fault: { error: string; message?: string; times?: number }): () => void {
+    const entry = {
+      error: fault.error,
+      message: fault.message ?? `${fault.error} (injected)`,
+      left: fault.times ?? 1,
+    };
+    this.taskFaults.set(state, entry);
+    return () => {
+      if (this.taskFaults.get(state) === entry) this.taskFaults.delete(state);
+    };
+  }
+
+  /** The injected refusal for this invocation of `state`, if any is left. */
+  taskFault(state: string): { readonly error: string; readonly message: string } | undefined {
+    const entry = this.taskFaults.get(state);
+    if (!entry || entry.left <= 0) return undefined;
+    entry.left -= 1;
+    return entry;
   }
 
   functionFor(ref: string): { fn: SynthesizedFunction; qualifier?: string } | undefined {

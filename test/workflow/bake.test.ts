@@ -160,4 +160,40 @@ describe('workflow: the bake', () => {
       await setDelay(0);
     }
   });
+
+  it('keeps a healthy bake going when Lambda throttles it, instead of rolling back', async () => {
+    const removeFault = env.workflow.injectTaskFault('Bake', {
+      error: 'Lambda.TooManyRequestsException',
+      message: 'Rate Exceeded.',
+      times: 3,
+    });
+    try {
+      const { execution, target } = await cutoverUntilSwitched('v10-throttled');
+      expect(output(await execution.result)).toMatchObject({ live: target });
+      const retries = execution.history.filter((e) => e.type === 'StateRetried' && e.state === 'Bake');
+      expect(retries).toHaveLength(3);
+    } finally {
+      removeFault();
+    }
+  });
+
+  it('still ends RolledBack when Lambda throttles the Rollback step during an incident', async () => {
+    const removeFault = env.workflow.injectTaskFault('Rollback', {
+      error: 'Lambda.TooManyRequestsException',
+      message: 'Rate Exceeded.',
+      times: 3,
+    });
+    const { execution, previous } = await cutoverUntilSwitched('v11-incident');
+    const alarm = env.fixture.alarmNames[0]!;
+    await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed');
+    try {
+      const { error, cause } = failure(await execution.result);
+      expect(error).toBe('RolledBack');
+      expect(cause).toMatchObject({ alarm, live: previous });
+      expect(await env.weights()).toMatchObject({ [previous]: 100 });
+    } finally {
+      removeFault();
+      await env.setAlarm(alarm, 'OK');
+    }
+  });
 });
