@@ -188,13 +188,17 @@ export class BlueGreenCutover extends Construct {
       });
     }
 
-    // Stopping a release after its switch means rolling it back; a timeout likewise.
+    // Stopping a release after its switch means rolling it back; a timeout likewise. A failed
+    // execution whose cleanup step crashed still holds the lease: it is cleaned up, counted and announced.
     new events.Rule(this, 'StopMeansRollback', {
-      description: `Rolls back and releases the lease of a stopped or timed-out ${props.service} release`,
+      description: `Rolls back and releases the lease of a stopped, timed-out or crashed ${props.service} release`,
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ['ABORTED', 'TIMED_OUT'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+        detail: {
+          status: ['ABORTED', 'TIMED_OUT', 'FAILED'],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
       },
       targets: [
         new targets.LambdaFunction(onExecutionEnded, { retryAttempts: 8, maxEventAge: Duration.hours(1) }),

@@ -20,6 +20,9 @@ export const handler = defineStateStep('AwaitRollback', async (state, step): Pro
     step,
     { intervalMs: 500, until: Number.POSITIVE_INFINITY },
     async () => {
+      // The lease before the record: whoever ends the cutover closes its record before it frees
+      // the lease, so a lease seen gone means the record read next is final.
+      const lease = await store.read();
       const record = joined.releaseKey ? await history.get(joined.releaseKey) : undefined;
       if (record?.outcome === 'rolled-back') {
         const result: JoinedOutput = {
@@ -39,9 +42,10 @@ export const handler = defineStateStep('AwaitRollback', async (state, step): Pro
           `cutover ${joined.executionArn} tried to roll back and failed: ${record.reason ?? 'see its execution'}; an operator must restore ${record.from} by hand`,
         );
       }
-      const lease = await store.read();
-      if (record?.outcome === 'succeeded' || record?.outcome === 'failed' || (!lease && !record)) {
-        // It finished without rolling back (the request came too late): roll back the ordinary way.
+      const gone = lease?.owner !== joined.executionArn;
+      if (record?.outcome === 'succeeded' || record?.outcome === 'failed' || gone) {
+        // It finished without rolling back (the request came too late), or it died without closing
+        // its record: roll back the ordinary way rather than wait for a cutover that is not running.
         const { lease: _joined, ...rest } = state;
         return { done: true, value: { ...rest, joinVerdict: 'retry' } };
       }

@@ -7,8 +7,10 @@ import { currentLive, restoreOrExplain } from './restore';
 import { routerFor } from './routers';
 
 /**
- * What happens to an execution that stopped (or timed out) while it held the lease: the cleanup the
- * state machine did not get to do. Each answers what it did, for the rule target's result.
+ * What happens to an execution that ended while it still held the lease: stopped, timed out, or
+ * failed because its own Rollback or Abort step crashed. This is the cleanup the state machine did
+ * not get to do. A crash is always announced and, once traffic had moved, counted in RollbackFailed:
+ * the execution itself ended without saying where traffic is. Each answers what it did.
  */
 
 /** An execution stopped before it moved traffic: its record fails and its lease is free. */
@@ -16,6 +18,7 @@ export async function releaseStoppedLease(
   config: RuntimeConfig,
   lease: LeaseItem,
   reason: string,
+  crashed: boolean,
 ): Promise<string> {
   if (lease.releaseKey) {
     await releaseHistory(config).update(lease.releaseKey, {
@@ -25,6 +28,17 @@ export async function releaseStoppedLease(
     });
   }
   await leaseStore(config).release(lease.owner);
+  if (crashed) {
+    await emitReleaseEvent(config.eventBusName, 'Release Failed', {
+      service: config.service,
+      executionArn: lease.owner,
+      action: lease.action,
+      error: 'CutoverFailed',
+      message: `${reason}; traffic was not moved`,
+      live: await currentLive(routerFor(config)),
+      version: lease.version,
+    });
+  }
   return 'released the lease';
 }
 
@@ -34,6 +48,7 @@ export async function rollBackStoppedCutover(
   lease: LeaseItem,
   previous: Color,
   reason: string,
+  crashed: boolean,
 ): Promise<string> {
   const history = releaseHistory(config);
   const finishedAt = new Date().toISOString();
@@ -47,8 +62,9 @@ export async function rollBackStoppedCutover(
     );
   }
   await leaseStore(config).release(lease.owner);
-  if (!restored.restored) countRollbackFailed(config);
-  await emitReleaseEvent(config.eventBusName, restored.restored ? 'Release Rolled Back' : 'Rollback Failed', {
+  const failed = crashed || !restored.restored;
+  if (failed) countRollbackFailed(config);
+  await emitReleaseEvent(config.eventBusName, failed ? 'Rollback Failed' : 'Release Rolled Back', {
     service: config.service,
     executionArn: lease.owner,
     message: restored.restored ? `${reason}; traffic is back on ${previous}` : `${reason}; ${restored.why}`,
@@ -67,6 +83,7 @@ export async function closeStoppedRollback(
   config: RuntimeConfig,
   lease: LeaseItem,
   reason: string,
+  crashed: boolean,
 ): Promise<string> {
   const history = releaseHistory(config);
   const live = await currentLive(routerFor(config));
@@ -87,6 +104,15 @@ export async function closeStoppedRollback(
     }
   }
   await leaseStore(config).release(lease.owner);
+  if (crashed) {
+    countRollbackFailed(config);
+    await emitReleaseEvent(config.eventBusName, 'Rollback Failed', {
+      service: config.service,
+      executionArn: lease.owner,
+      message: `${reason}; traffic was left on ${live}`,
+      live,
+    });
+  }
   logger.warn('released the lease of a stopped rollback', { live, executionArn: lease.owner });
   return `released the lease; traffic left on ${live}`;
 }

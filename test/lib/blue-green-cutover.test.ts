@@ -163,7 +163,7 @@ describe('BlueGreenCutover', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         source: ['aws.states'],
-        detail: Match.objectLike({ status: ['ABORTED', 'TIMED_OUT'] }),
+        detail: Match.objectLike({ status: ['ABORTED', 'TIMED_OUT', 'FAILED'] }),
       }),
     });
   });

@@ -196,4 +196,31 @@ describe('workflow: the bake', () => {
       await env.setAlarm(alarm, 'OK');
     }
   });
+
+  it('cleans up after a Rollback step that crashed: counted, announced, and the lease is free again', async () => {
+    const removeFault = env.workflow.injectTaskFault('Rollback', {
+      error: 'Error',
+      message: 'the rollback step crashed',
+      times: 3,
+    });
+    const { execution, previous } = await cutoverUntilSwitched('v12-crash');
+    const alarm = env.fixture.alarmNames[0]!;
+    const counted = env.metrics.filter((m) => m.name === 'RollbackFailed').length;
+    await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed');
+    try {
+      const { error } = failure(await execution.result);
+      expect(error).toBe('RollbackFailed');
+      await execution.statusEvents;
+      // The bake had already put traffic back; the cleanup counts the crash for the RollbackFailed alarm.
+      expect(await env.weights()).toMatchObject({ [previous]: 100 });
+      expect(env.metrics.filter((m) => m.name === 'RollbackFailed')).toHaveLength(counted + 1);
+    } finally {
+      removeFault();
+      await env.setAlarm(alarm, 'OK');
+    }
+    // The next release does not wait hours for the crashed execution's lease to expire.
+    expect(output((await env.run({ action: 'cutover', version: 'v13' })).outcome)).toMatchObject({
+      action: 'cutover',
+    });
+  });
 });

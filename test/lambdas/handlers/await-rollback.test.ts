@@ -148,6 +148,19 @@ describe('await-rollback handler', () => {
     expect(state.lease).toBeUndefined();
   });
 
+  it('does not wait for a joined cutover that died: its lease is gone and its record still in progress', async () => {
+    // Prepare: the cutover crashed, and the cleanup of failed executions freed its lease
+    ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({ Item: cutoverRecord('in-progress') });
+    ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
+
+    // Act
+    const state = await onFakeClock(handler(stepEvent(joinedRollback())));
+
+    // Assess
+    expect(state.joinVerdict).toBe('retry');
+    expect(ddb.commandCalls(GetCommand).length).toBe(2);
+  });
+
   it('hands back to the state machine within its budget while the cutover is still rolling back', async () => {
     // Prepare
     ddb.on(GetCommand, { Key: CUTOVER_RECORD_KEY }).resolves({ Item: cutoverRecord('in-progress') });
