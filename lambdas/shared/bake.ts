@@ -46,6 +46,11 @@ export async function watchProblem(scope: WatchScope): Promise<WatchProblem | un
     const why = request.reason ? `: ${request.reason}` : '';
     return { reason: `rollback requested by ${request.by}${why}`, requestedBy: request.by };
   }
+  if (scope.requests && !lease) {
+    // Released by someone else: the execution was stopped and cleaned up, and now runs again
+    // (a redrive). Traffic is no longer this execution's to watch.
+    return { reason: `this execution no longer holds its lease (it was released) during the ${phase}` };
+  }
   if (lease && lease.owner !== owner) {
     return { reason: `this execution lost its lease to ${lease.owner} during the ${phase}` };
   }

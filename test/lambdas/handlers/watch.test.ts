@@ -220,6 +220,22 @@ describe('Bake', () => {
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
   });
 
+  it('rolls back without writing when its lease is gone: a redrive after the stop cleanup released it', async () => {
+    // Prepare: nothing holds the lease any more, and the fence for the rollback fails
+    ddb.on(GetCommand).resolves({});
+    leaseLost(ddb);
+
+    // Act
+    const state = await onFakeClock(bake(switchedState(0)));
+
+    // Assess
+    expect(state.watch).toMatchObject({
+      verdict: 'rollback',
+      reason: 'this execution no longer holds its lease (it was released) during the bake',
+    });
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+  });
+
   it('is done when the bake ends with everything quiet, and writes nothing', async () => {
     // Prepare: switched 30 s ago, so 30 s of the 60 s bake are left
     const before = switchedState(30);
