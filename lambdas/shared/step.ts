@@ -53,8 +53,8 @@ function handBackAt(context: Partial<LambdaContext> | undefined): number {
 
 /**
  * A step handler: parses the event with `schema`, loads the configuration, puts the service, the
- * execution and the step on every log line, then runs the step's decision. Errors keep their names (the state
- * machine branches on them); they are logged once here.
+ * execution and the step on every log line, then runs the step's decision. Errors keep their names
+ * (the state machine branches on them); they are logged once here.
  */
 export function defineStep<S extends z.ZodType, R>(
   name: string,
