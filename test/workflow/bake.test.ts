@@ -1,7 +1,6 @@
 import { ModifyTargetGroupAttributesCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { callerId } from '../../local';
 import { elbv2Client } from '../../local/fixtures';
-import { failure, output, useOfflineEnvironment, waitFor } from './support';
+import { denyCallsOf, failure, output, useOfflineEnvironment, waitFor } from './support';
 
 const env = useOfflineEnvironment(
   {
@@ -94,13 +93,10 @@ describe('workflow: the bake', () => {
   });
 
   it('rolls back when a step fails after the switch (here the bake cannot read the alarms)', async () => {
-    const watch = env.workflow.wf.functions.find((f) => f.logicalId.startsWith('CutoverWatchFunction'));
-    const removeFault = env.aws.injectFault({
+    const removeFault = denyCallsOf(env, 'Watch', {
       service: 'monitoring',
       operation: 'DescribeAlarms',
-      caller: callerId(watch!),
-      code: 'AccessDeniedException',
-      message: 'not authorized to perform: cloudwatch:DescribeAlarms',
+      action: 'cloudwatch:DescribeAlarms',
     });
     try {
       const { execution, target, previous } = await cutoverUntilSwitched('v7-blind');

@@ -1,5 +1,4 @@
-import { callerId } from '../../local';
-import { failure, output, useOfflineEnvironment, waitFor } from './support';
+import { denyCallsOf, failure, output, useOfflineEnvironment, waitFor } from './support';
 
 const env = useOfflineEnvironment({
   service: 'cutover-paths',
@@ -46,13 +45,10 @@ describe('workflow: before any release', () => {
   });
 
   it('ends a dry run whose Finalize fails as CutoverFailed, without a rollback', async () => {
-    const finalize = env.workflow.wf.functions.find((f) => f.logicalId.startsWith('CutoverFinalizeFunction'));
-    const removeFault = env.aws.injectFault({
+    const removeFault = denyCallsOf(env, 'Finalize', {
       service: 'dynamodb',
       operation: 'DeleteItem',
-      caller: callerId(finalize!),
-      code: 'AccessDeniedException',
-      message: 'not authorized to perform: dynamodb:DeleteItem',
+      action: 'dynamodb:DeleteItem',
     });
     try {
       const { execution, outcome } = await env.run({ action: 'cutover', version: 'v2', dryRun: true });

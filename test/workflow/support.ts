@@ -1,4 +1,4 @@
-import { type ExecutionOutcome, OfflineEnvironment, type OfflineOptions } from '../../local';
+import { callerId, type ExecutionOutcome, OfflineEnvironment, type OfflineOptions } from '../../local';
 
 export interface Cause {
   message: string;
@@ -60,5 +60,25 @@ export function useOfflineEnvironment(
       const value: unknown = Reflect.get(current, key, current);
       return typeof value === 'function' ? value.bind(current) : value;
     },
+  });
+}
+
+/**
+ * Makes the AWS calls of one step's function (found by its construct name, e.g. `Watch`) fail with
+ * an access-denied answer, as AWS would send it. Returns the function that removes the fault.
+ */
+export function denyCallsOf(
+  env: OfflineEnvironment,
+  step: string,
+  call: { readonly service: string; readonly operation: string; readonly action: string },
+): () => void {
+  const fn = env.workflow.wf.functions.find((f) => f.logicalId.startsWith(`Cutover${step}Function`));
+  if (!fn) throw new Error(`no function of step ${step} in the stack`);
+  return env.aws.injectFault({
+    service: call.service,
+    operation: call.operation,
+    caller: callerId(fn),
+    code: 'AccessDeniedException',
+    message: `not authorized to perform: ${call.action}`,
   });
 }
