@@ -120,6 +120,32 @@ describe('weights', () => {
   });
 });
 
+describe('authenticate actions', () => {
+  const forward: Action = {
+    Type: 'forward',
+    ForwardConfig: { TargetGroups: [{ TargetGroupArn: BLUE, Weight: 100 }] },
+  };
+
+  it('writes an OIDC action back with the secret the listener already has, since Describe never returns it', () => {
+    const oidc: Action = {
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'orders',
+      },
+    };
+    const [written] = withForwardWeights([oidc, { ...forward, Order: 2 }], { [BLUE]: 0, [GREEN]: 100 });
+    expect(written?.AuthenticateOidcConfig).toEqual({
+      ...oidc.AuthenticateOidcConfig,
+      UseExistingClientSecret: true,
+    });
+  });
+});
+
 describe('unconfiguredRoutes', () => {
   it('finds a rule of another listener that forwards to green', () => {
     const routes = [

@@ -107,6 +107,12 @@ export function weightsFor(traffic: AlbTraffic, live: Color): ForwardWeights {
  */
 export function withForwardWeights(actions: readonly Action[], weights: ForwardWeights): Action[] {
   return actions.map((action) => {
+    if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
+      // AWS never returns the client secret on Describe; written back without it, ModifyListener
+      // would be refused, so the listener keeps the secret it has.
+      const { ClientSecret: _hidden, ...oidc } = action.AuthenticateOidcConfig;
+      return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
+    }
     if (action.Type !== 'forward') return action;
     return {
       Type: 'forward',
