@@ -8,6 +8,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { deployGrants } from './deploy-grants';
 import {
   CONFIG_ENV,
   type DeployConfig,
@@ -17,27 +18,17 @@ import {
   ROLLBACK_FAILED_METRIC,
   type RuntimeConfig,
 } from './handler-contract';
-import { type GrantResource, perStep, STEP_GRANTS, StepHandler } from './step-handlers';
+import { grantsForUses, routerGrants } from './routers';
+import { type GrantResource, perStep, STEP_GRANTS, STEP_ROUTER_USES, StepHandler } from './step-handlers';
+import type { TrafficProps } from './traffic-props';
 import { checkEnvironmentSize, validateProps } from './validate-props';
 import { buildWorkflow } from './workflow';
-
-/** The router: an ALB listener whose default forward action lists both target groups. */
-export interface AlbListenerTraffic {
-  /** Router type. */
-  readonly type: 'alb-listener';
-  /** ARN of the listener whose default action the workflow switches. */
-  readonly listenerArn: string;
-  /** ARN of the blue environment's target group. */
-  readonly blueTargetGroupArn: string;
-  /** ARN of the green environment's target group. */
-  readonly greenTargetGroupArn: string;
-}
 
 export interface BlueGreenCutoverProps {
   /** Service name, `^[a-z][a-z0-9-]{0,39}$`; names the state machine `bluegreen-<service>`. */
   readonly service: string;
   /** What decides where traffic goes. */
-  readonly traffic: AlbListenerTraffic;
+  readonly traffic: TrafficProps;
   /**
    * How the new version reaches the idle side.
    * @default { type: 'none' } (deployed out of band, e.g. by an earlier pipeline stage)
@@ -95,7 +86,7 @@ export class BlueGreenCutover extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenCutoverProps) {
     super(scope, id);
-    validateProps(props);
+    const valid = validateProps(props);
     const stack = Stack.of(this);
     const deploy: DeployConfig = props.deploy ?? { type: 'none' };
     const healthTimeoutSeconds = props.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;
@@ -121,7 +112,7 @@ export class BlueGreenCutover extends Construct {
 
     const runtimeConfig: RuntimeConfig = {
       service: props.service,
-      traffic: { ...props.traffic },
+      traffic: valid.traffic,
       deploy,
       alarms,
       healthTimeoutSeconds,
@@ -136,17 +127,23 @@ export class BlueGreenCutover extends Construct {
     checkEnvironmentSize(CONFIG_ENV, runtimeConfig, otherVariables);
     const environment = { [CONFIG_ENV]: stack.toJsonString(runtimeConfig), ...otherVariables };
 
-    const grantResources = this.grantResources(props.traffic, deploy, alarms);
+    const grantResources = this.grantResources(alarms);
+    const router = routerGrants(valid.traffic);
     const functions = perStep((step) => {
       const { fn } = new StepHandler(this, pascal(step), { step, environment, logRetention });
-      for (const grant of STEP_GRANTS[step]) {
-        const resources = grant.on === '*' ? ['*'] : grantResources[grant.on];
-        if (resources.length === 0) continue;
+      const own = STEP_GRANTS[step].map((g) => ({ actions: g.actions, resources: grantResources[g.on] }));
+      const grants = [
+        ...grantsForUses(router, STEP_ROUTER_USES[step]),
+        ...(step === 'deploy' ? deployGrants(deploy, valid.traffic) : []),
+        ...own,
+      ];
+      for (const grant of grants) {
+        if (grant.resources.length === 0) continue;
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: [...grant.actions],
-            resources,
-            conditions: grant.on === '*' ? grant.condition : undefined,
+            resources: [...grant.resources],
+            conditions: 'conditions' in grant ? grant.conditions : undefined,
           }),
         );
       }
@@ -222,15 +219,10 @@ export class BlueGreenCutover extends Construct {
   }
 
   /** The exact ARNs behind each kind of resource that STEP_GRANTS names. */
-  private grantResources(
-    traffic: AlbListenerTraffic,
-    deploy: DeployConfig,
-    alarms: readonly string[],
-  ): Record<GrantResource, string[]> {
+  private grantResources(alarms: readonly string[]): Record<GrantResource, string[]> {
     const stack = Stack.of(this);
     return {
       table: [this.table.tableArn],
-      listener: [traffic.listenerArn],
       defaultBus: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
       alarms: alarms.map((name) =>
         stack.formatArn({
@@ -240,7 +232,6 @@ export class BlueGreenCutover extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ),
-      deployHook: deploy.type === 'lambda-hook' ? [deploy.functionArn] : [],
     };
   }
 }

@@ -6,6 +6,8 @@
 
 export { TRANSIENT_ERROR_NAMES } from '../lambdas/shared/aws/transient';
 export {
+  type AlbTraffic,
+  type ArnField,
   alarmsSchema,
   albTrafficSchema,
   CONFIG_ENV,
@@ -18,15 +20,21 @@ export {
   type FieldProblem,
   firstProblem,
   joinPath,
+  type LambdaAliasTraffic,
   LIMITS,
   LISTENER_ARN,
   METRIC_NAMESPACE,
   ROLLBACK_FAILED_METRIC,
+  type Route53Traffic,
   type RuntimeConfig,
   SERVICE_NAME,
   type ServiceConfig,
+  type ShiftConfig,
   serviceConfigSchema,
   TARGET_GROUP_ARN,
+  type TrafficConfig,
+  type TrafficInput,
   timingSchema,
+  trafficSchemas,
   valueAt,
 } from '../lambdas/shared/contract';

@@ -1,6 +1,5 @@
 export type { DeployHookEvent } from '../lambdas/shared/contract';
 export {
-  type AlbListenerTraffic,
   BlueGreenCutover,
   type BlueGreenCutoverProps,
   MAX_DRAIN_SECONDS,
@@ -14,6 +13,14 @@ export {
   serviceConfigSchema,
 } from './service-config';
 export { BlueGreenServiceStack, type BlueGreenServiceStackProps } from './service-stack';
+export type {
+  AlbListenerTraffic,
+  AlbRoute,
+  LambdaAliasTraffic,
+  Route53WeightedTraffic,
+  TrafficProps,
+  TrafficShift,
+} from './traffic-props';
 export {
   BlueGreenCutoverPropsError,
   LAMBDA_ENVIRONMENT_LIMIT_BYTES,

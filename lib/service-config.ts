@@ -16,7 +16,9 @@ function crossFieldProblem(config: ServiceConfig): FieldProblem | undefined {
   const message =
     violation.kind === 'same-as'
       ? `"${violation.field}" must differ from "${violation.other}", both are "${violation.value}"`
-      : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
+      : violation.kind === 'one-of'
+        ? `give exactly one of "${violation.field}" and "${violation.other}" (the side's health source)`
+        : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
   return { field: violation.field, message };
 }
 

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { RouterUse } from './routers';
 
 /**
  * The step handlers, by folder under lambdas/, with the seconds each invocation may run. Polling
@@ -53,35 +54,17 @@ export function perStep<T>(make: (step: StepName) => T): Record<StepName, T> {
 export type GrantResource =
   /** The lease and release-history table. */
   | 'table'
-  /** The listener the workflow switches. */
-  | 'listener'
   /** The default event bus, which receives the release events. */
   | 'defaultBus'
   /** The configured alarms (no statement when there are none). */
-  | 'alarms'
-  /** The deploy hook function (no statement without a `lambda-hook` deploy). */
-  | 'deployHook';
+  | 'alarms';
 
-/**
- * One statement of a step's policy. A grant on `*` must say why, since least privilege is the
- * rule: only actions that take no resource-level permissions get one.
- */
-export type StepGrant =
-  | { readonly actions: readonly string[]; readonly on: GrantResource }
-  | {
-      readonly actions: readonly string[];
-      readonly on: '*';
-      readonly why: string;
-      readonly condition?: Record<string, Record<string, string>>;
-    };
-
-const ELB_DESCRIBE_WHY = 'Elastic Load Balancing Describe* calls take no resource-level permissions';
-
-function describeElb(...calls: string[]): StepGrant {
-  return { actions: calls.map((call) => `elasticloadbalancing:${call}`), on: '*', why: ELB_DESCRIBE_WHY };
+/** One statement of a step's policy that is not the router's or the deploy's (see lib/routers). */
+export interface StepGrant {
+  readonly actions: readonly string[];
+  readonly on: GrantResource;
 }
 
-const MODIFY_LISTENER: StepGrant = { actions: ['elasticloadbalancing:ModifyListener'], on: 'listener' };
 const RELEASE_LEASE: StepGrant = { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], on: 'table' };
 const PUT_EVENTS: StepGrant = { actions: ['events:PutEvents'], on: 'defaultBus' };
 const DESCRIBE_ALARMS: StepGrant = {
@@ -91,59 +74,48 @@ const DESCRIBE_ALARMS: StepGrant = {
 };
 
 /**
- * Least privilege, per step: the calls each handler makes, on the exact resources of this service.
- * The order within a step is the order of the statements in its policy.
+ * What each step does with the router (the router port's methods it calls); the router's adapter
+ * turns each use into the calls it takes, on exact ARNs (lib/routers).
+ */
+export const STEP_ROUTER_USES: Record<StepName, readonly RouterUse[]> = {
+  validate: [],
+  'acquire-lease': [],
+  'resolve-roles': ['inspect', 'drain'],
+  attach: ['attach', 'read'],
+  deploy: [],
+  'wait-healthy': ['health'],
+  gate: ['health'],
+  'switch-traffic': ['write', 'read', 'health', 'drain'],
+  watch: ['write', 'read', 'health'],
+  finalize: [],
+  // Abort reads the router only to name the live side in the cause.
+  abort: ['read'],
+  rollback: ['write', 'read', 'health'],
+  'await-rollback': [],
+  'on-execution-ended': ['write', 'read', 'health'],
+};
+
+/**
+ * Least privilege, per step: the calls each handler makes besides the router's and the deploy's, on
+ * the exact resources of this service.
  */
 export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   validate: [],
   'acquire-lease': [
     { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' },
   ],
-  'resolve-roles': [
-    { actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' },
-    describeElb(
-      'DescribeListeners',
-      'DescribeRules',
-      'DescribeTargetHealth',
-      'DescribeTargetGroupAttributes',
-    ),
-  ],
-  attach: [
-    MODIFY_LISTENER,
-    { actions: ['dynamodb:UpdateItem'], on: 'table' },
-    describeElb('DescribeListeners'),
-  ],
-  deploy: [{ actions: ['lambda:InvokeFunction'], on: 'deployHook' }],
-  'wait-healthy': [describeElb('DescribeTargetHealth')],
-  gate: [describeElb('DescribeTargetHealth'), DESCRIBE_ALARMS],
-  'switch-traffic': [
-    MODIFY_LISTENER,
-    { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' },
-    describeElb('DescribeListeners', 'DescribeTargetHealth', 'DescribeTargetGroupAttributes'),
-  ],
-  watch: [
-    MODIFY_LISTENER,
-    { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' },
-    describeElb('DescribeListeners', 'DescribeTargetHealth'),
-    DESCRIBE_ALARMS,
-  ],
+  'resolve-roles': [{ actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' }],
+  attach: [{ actions: ['dynamodb:UpdateItem'], on: 'table' }],
+  deploy: [],
+  'wait-healthy': [],
+  gate: [DESCRIBE_ALARMS],
+  'switch-traffic': [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }],
+  watch: [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }, DESCRIBE_ALARMS],
   finalize: [RELEASE_LEASE, PUT_EVENTS],
-  // Abort reads the listener only to name the live side in the cause.
-  abort: [describeElb('DescribeListeners'), RELEASE_LEASE, PUT_EVENTS],
-  rollback: [
-    MODIFY_LISTENER,
-    describeElb('DescribeListeners', 'DescribeTargetHealth'),
-    RELEASE_LEASE,
-    PUT_EVENTS,
-  ],
+  abort: [RELEASE_LEASE, PUT_EVENTS],
+  rollback: [RELEASE_LEASE, PUT_EVENTS],
   'await-rollback': [{ actions: ['dynamodb:GetItem'], on: 'table' }],
-  'on-execution-ended': [
-    MODIFY_LISTENER,
-    describeElb('DescribeListeners', 'DescribeTargetHealth'),
-    RELEASE_LEASE,
-    { actions: ['dynamodb:GetItem'], on: 'table' },
-    PUT_EVENTS,
-  ],
+  'on-execution-ended': [RELEASE_LEASE, { actions: ['dynamodb:GetItem'], on: 'table' }, PUT_EVENTS],
 };
 
 function entryFor(step: StepName): string {

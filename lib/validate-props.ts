@@ -1,13 +1,13 @@
 import { Token } from 'aws-cdk-lib';
 import { z } from 'zod';
 import {
+  type ArnField,
   crossFieldViolation,
   describeValue,
   joinPath,
-  LISTENER_ARN,
   type RuntimeConfig,
   serviceConfigSchema,
-  TARGET_GROUP_ARN,
+  trafficSchemas,
   valueAt,
 } from './handler-contract';
 
@@ -18,6 +18,7 @@ export type PropViolation =
   | { readonly kind: 'invalid'; readonly rule: string }
   | { readonly kind: 'exceeds'; readonly other: string; readonly otherValue: unknown }
   | { readonly kind: 'same-as'; readonly other: string }
+  | { readonly kind: 'one-of'; readonly other: string }
   | {
       readonly kind: 'environment-too-large';
       readonly bytes: number;
@@ -50,6 +51,8 @@ function sentence(prop: string, value: unknown, violation: PropViolation): strin
     case 'same-as':
       // Not shortened: the whole ARN is what a user searches their code for.
       return `${prop} must differ from props.${violation.other}, both are ${JSON.stringify(value)}`;
+    case 'one-of':
+      return `give exactly one of ${prop} and props.${violation.other} (the side's health source)`;
     case 'environment-too-large':
       return (
         `${prop} makes the handlers' configuration too large for Lambda's environment: ` +
@@ -61,21 +64,12 @@ function sentence(prop: string, value: unknown, violation: PropViolation): strin
 }
 
 /** An ARN prop: checked like the config file's, except that tokens (resources of this app) pass. */
-function arnOrToken(pattern: RegExp, what: string) {
-  return z.string().refine((value) => Token.isUnresolved(value) || pattern.test(value), `must be ${what}`);
-}
+const arnOrToken: ArnField = (pattern, what) =>
+  z.string().refine((value) => Token.isUnresolved(value) || pattern.test(value), `must be ${what}`);
 
 /** The config file's schema, with ARNs that may be tokens, plus the props only the construct has. */
 const propsSchema = serviceConfigSchema.extend({
-  traffic: z.strictObject({
-    type: z.literal('alb-listener'),
-    listenerArn: arnOrToken(
-      LISTENER_ARN,
-      'an ALB listener ARN (arn:aws:elasticloadbalancing:...:listener/app/...)',
-    ),
-    blueTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
-    greenTargetGroupArn: arnOrToken(TARGET_GROUP_ARN, 'an ALB target group ARN'),
-  }),
+  traffic: trafficSchemas(arnOrToken).traffic,
   logRetention: z.unknown().optional(),
   tableRemovalPolicy: z.unknown().optional(),
 });
@@ -116,8 +110,11 @@ function errorOf(issue: z.core.$ZodIssue, props: unknown): BlueGreenCutoverProps
   });
 }
 
-/** Refuses props the workflow cannot run with, naming the prop and its value. */
-export function validateProps(props: unknown): void {
+/** The props as validated, with the defaults of the traffic keys applied. */
+export type ValidProps = z.infer<typeof propsSchema>;
+
+/** Refuses props the workflow cannot run with, naming the prop and its value; answers them parsed. */
+export function validateProps(props: unknown): ValidProps {
   const parsed = propsSchema.safeParse(props, { error: ruleWording });
   if (!parsed.success) {
     // A failed parse has at least one issue; the first is the one a user fixes first.
@@ -125,6 +122,7 @@ export function validateProps(props: unknown): void {
   }
   const violation = crossFieldViolation(parsed.data);
   if (violation) throw new BlueGreenCutoverPropsError(violation.field, violation.value, violation);
+  return parsed.data;
 }
 
 /** Lambda's limit for all environment variables of a function together, keys and values, in bytes. */

@@ -25,4 +25,5 @@ export { callerId } from './lambda/environment';
 export type { EmfMetric } from './offline/emf';
 export { deployHookArn, OfflineEnvironment, type OfflineOptions } from './offline/environment';
 export { synthesize } from './offline/synth';
+export type { Side, SideWrite, TrafficFixture, TrafficType } from './offline/traffic';
 export type { RouterWrite, TargetHealthState } from './proxy/honest-aws';

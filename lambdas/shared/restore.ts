@@ -1,5 +1,5 @@
 import { BlueGreenError, type Color } from './contract';
-import type { Router } from './routers';
+import type { Router, RouterView } from './routers';
 
 export type RestoreResult =
   | { readonly restored: true; readonly at: string; readonly alreadyThere: boolean }
@@ -11,14 +11,16 @@ export type RestoreResult =
  * when traffic is already there, so every caller may run it again.
  */
 export async function restoreTraffic(router: Router, previous: Color): Promise<RestoreResult> {
-  let live: Color;
+  let view: RouterView;
   try {
-    live = (await router.read()).live;
+    view = await router.read();
   } catch (error) {
     if (!(error instanceof BlueGreenError)) throw error;
     return { restored: false, why: error.details.message };
   }
-  if (live === previous) return { restored: true, at: new Date().toISOString(), alreadyThere: true };
+  const { live } = view;
+  if (live === previous && !view.split)
+    return { restored: true, at: new Date().toISOString(), alreadyThere: true };
   const health = await router.sideHealth(previous);
   if (!health.healthy) {
     return {

@@ -2,17 +2,27 @@ import { loadWorkflow } from '../assembly/load-workflow';
 import { ACCOUNT, REGION } from '../common/account';
 import { LocalWorkflow } from '../execution/local-workflow';
 import type { ExecutionOutcome, LocalExecution } from '../execution/types';
-import { type AlbFixture, buildAlbFixture, describeForward, setAlarmState } from '../fixtures';
+import { type AlbFixture, setAlarmState } from '../fixtures';
 import { type MotoServer, startMoto } from '../moto';
 import { HonestAws } from '../proxy/honest-aws';
 import { type EmfMetric, emfMetrics } from './emf';
 import { type DeployHookEvent, parseServiceConfig, type ServiceConfig } from './product';
 import { synthesize } from './synth';
+import {
+  type AlbTrafficFixture,
+  buildTrafficFixture,
+  type TrafficFixture,
+  type TrafficType,
+} from './traffic';
 
 export { ACCOUNT, REGION };
 
 export interface OfflineOptions {
   readonly service?: string;
+  /** The router to build a world for. Default `alb-listener`. */
+  readonly traffic?: TrafficType;
+  /** Extra keys of the config's `traffic` block (e.g. `shift`, `routes`), merged over the fixture's. */
+  readonly trafficExtra?: Record<string, unknown>;
   /** Alarm names to create and configure; default `<service>-5xx`, `<service>-p99`. */
   readonly alarms?: string[];
   /** Configure alarms that the fixture does not create (to test AlarmNotFound). */
@@ -29,6 +39,8 @@ export interface OfflineOptions {
    * run Lambda functions without Docker). It receives the hook event; what it returns is the answer.
    */
   readonly deployHook?: (event: DeployHookEvent) => unknown;
+  /** The config's `deploy` block when there is no `deployHook` (e.g. `lambda-version`). */
+  readonly deploy?: Record<string, unknown>;
   /** Runs the handlers' clocks this many times faster (see LocalWorkflowOptions.clockRate). */
   readonly clockRate?: number;
   /** Receives every handler log line; default: dropped. */
@@ -44,7 +56,8 @@ export class OfflineEnvironment {
   private constructor(
     readonly moto: MotoServer,
     readonly aws: HonestAws,
-    readonly fixture: AlbFixture,
+    /** The router's world: its resources, weights, health overrides and observer. */
+    readonly router: TrafficFixture,
     readonly config: ServiceConfig,
     readonly workflow: LocalWorkflow,
     /** The cloud assembly's directory. */
@@ -58,30 +71,29 @@ export class OfflineEnvironment {
     const moto = await startMoto();
     let aws: HonestAws | undefined;
     try {
-      const fixture = await buildAlbFixture(moto.endpoint, {
+      const router = await buildTrafficFixture(opts.traffic ?? 'alb-listener', {
         service,
-        ...(opts.alarms ? { alarms: opts.alarms } : {}),
-        targetsPerSide: opts.targetsPerSide ?? 2,
-        deregistrationDelaySeconds: opts.deregistrationDelaySeconds ?? 0,
+        moto,
+        opts,
+        startProxy: async () => {
+          aws = await HonestAws.start({ motoEndpoint: moto.endpoint, initialMs: opts.initialMs ?? 1500 });
+          return aws;
+        },
       });
-      // Started after the fixture, so the live side counts as long referenced (healthy), as in a real account.
-      aws = await HonestAws.start({ motoEndpoint: moto.endpoint, initialMs: opts.initialMs ?? 1500 });
+      if (!aws) throw new Error(`the ${router.type} world did not start the proxy`);
       const config = parseServiceConfig(
         {
           service,
-          traffic: {
-            type: 'alb-listener',
-            listenerArn: fixture.listenerArn,
-            blueTargetGroupArn: fixture.blueTargetGroupArn,
-            greenTargetGroupArn: fixture.greenTargetGroupArn,
-          },
-          alarms: [...fixture.alarmNames, ...(opts.extraConfiguredAlarms ?? [])],
+          traffic: { ...router.traffic, ...opts.trafficExtra },
+          alarms: [...router.alarmNames, ...(opts.extraConfiguredAlarms ?? [])],
           bakeSeconds: opts.bakeSeconds ?? 3,
           pollSeconds: opts.pollSeconds ?? 1,
           healthTimeoutSeconds: opts.healthTimeoutSeconds ?? 20,
           ...(opts.deployHook
             ? { deploy: { type: 'lambda-hook', functionArn: deployHookArn(service) } }
-            : {}),
+            : opts.deploy
+              ? { deploy: opts.deploy }
+              : {}),
         },
         'offline config',
       );
@@ -100,7 +112,7 @@ export class OfflineEnvironment {
         ...(opts.clockRate ? { clockRate: opts.clockRate } : {}),
       });
       await workflow.deployResources();
-      return new OfflineEnvironment(moto, aws, fixture, config, workflow, assembly.directory, metrics);
+      return new OfflineEnvironment(moto, aws, router, config, workflow, assembly.directory, metrics);
     } catch (error) {
       await aws?.stop();
       await moto.stop();
@@ -122,13 +134,24 @@ export class OfflineEnvironment {
     return { execution, outcome };
   }
 
-  /** The listener's forward weights by color (null: the group is not in the forward action). */
-  async weights(): Promise<{ blue: number | null; green: number | null }> {
-    const weights = await describeForward(this.moto.endpoint, this.fixture.listenerArn);
-    return {
-      blue: weights[this.fixture.blueTargetGroupArn] ?? null,
-      green: weights[this.fixture.greenTargetGroupArn] ?? null,
-    };
+  /** The ALB world (an `alb-listener` environment only). */
+  get fixture(): AlbFixture {
+    if (this.router.type !== 'alb-listener') {
+      throw new Error(
+        `this environment routes with ${this.router.type}, not an ALB listener: use env.router`,
+      );
+    }
+    return (this.router as AlbTrafficFixture).alb;
+  }
+
+  /** Each side's share of traffic as the router holds it (null: the side is not referenced). */
+  weights(): Promise<{ blue: number | null; green: number | null }> {
+    return this.router.weights();
+  }
+
+  /** Router writes that gave weight to a side that was not fully healthy at the write. */
+  get violations(): string[] {
+    return this.router.violations();
   }
 
   async setAlarm(
@@ -143,10 +166,14 @@ export class OfflineEnvironment {
     return color === 'blue' ? this.fixture.blueTargetGroupArn : this.fixture.greenTargetGroupArn;
   }
 
-  /** Makes every target of a side report `state` (a test override that wins over moto). */
+  /** Makes a side report `state` by the router's health source (a test override that wins over moto). */
   setSideHealth(color: 'blue' | 'green', state: 'healthy' | 'unhealthy'): void {
-    const ids = color === 'blue' ? this.fixture.blueTargetIds : this.fixture.greenTargetIds;
-    for (const id of ids) this.aws.setTargetHealth(this.targetGroupOf(color), id, state);
+    this.router.setSideHealth(color, state);
+  }
+
+  /** Drops every health override. */
+  clearSideHealth(): void {
+    this.router.clearSideHealth();
   }
 
   async close(): Promise<void> {

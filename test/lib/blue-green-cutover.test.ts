@@ -8,13 +8,13 @@ import {
 } from '../../lib';
 import { BLUE, HOOK, LISTENER, TRAFFIC } from '../support/traffic';
 
-const base: BlueGreenCutoverProps = {
+const base = {
   service: 'orders-api',
   traffic: TRAFFIC,
   alarms: ['orders-api-5xx'],
   bakeSeconds: 300,
   healthTimeoutSeconds: 120,
-};
+} satisfies BlueGreenCutoverProps;
 
 function stackWith(props: BlueGreenCutoverProps | ((stack: Stack) => BlueGreenCutoverProps)): Stack {
   // Bundling is exercised by the workflow scenarios; here it would only slow the assertions down.

@@ -7,7 +7,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { BlueGreenCutover, type BlueGreenCutoverProps } from '../../lib';
 import { HOOK, TRAFFIC } from '../support/traffic';
 
-const props: BlueGreenCutoverProps = { service: 'orders-api', traffic: TRAFFIC, alarms: ['orders-api-5xx'] };
+const props = {
+  service: 'orders-api',
+  traffic: TRAFFIC,
+  alarms: ['orders-api-5xx'],
+} satisfies BlueGreenCutoverProps;
 
 interface Report {
   pluginReports: Array<{

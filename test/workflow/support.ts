@@ -30,7 +30,7 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000)
 
 /** Every scenario ends with this: no router write gave weight to a side that was not fully healthy. */
 export function expectNoUnhealthyWrites(env: OfflineEnvironment): void {
-  expect(env.aws.violations).toEqual([]);
+  expect(env.violations).toEqual([]);
 }
 
 /**

@@ -22,6 +22,9 @@ export const LIMITS = {
   pollSeconds: { min: 1, max: 300, default: 5 },
   bakeSeconds: { min: 0, max: 86400, default: 600 },
   alarms: { max: 100 },
+  stepBakeSeconds: { min: 1, max: 3600 },
+  shiftSteps: { max: 10 },
+  routes: { max: 10 },
 } as const;
 
 export const COLORS = ['blue', 'green'] as const;
@@ -31,19 +34,135 @@ export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';
 }
 
-export const albTrafficSchema = z.strictObject({
-  type: z.literal('alb-listener'),
-  listenerArn: z
-    .string()
-    .regex(LISTENER_ARN, 'must be an ALB listener ARN (arn:aws:elasticloadbalancing:...:listener/app/...)'),
-  blueTargetGroupArn: z
-    .string()
-    .regex(TARGET_GROUP_ARN, 'must be a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)'),
-  greenTargetGroupArn: z
-    .string()
-    .regex(TARGET_GROUP_ARN, 'must be a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)'),
+/** Makes a string field that must match an ARN pattern; the construct's props also accept tokens. */
+export type ArnField = (pattern: RegExp, what: string) => z.ZodType<string, string>;
+
+const arnField: ArnField = (pattern, what) => z.string().regex(pattern, `must be ${what}`);
+
+export const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+export const ROUTE53_HEALTH_CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const LISTENER_RULE_ARN =
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/;
+/** A function name, or its ARN without a qualifier. */
+export const LAMBDA_FUNCTION_NAME =
+  /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/;
+/** An alias name: not a version number, not $LATEST. */
+export const LAMBDA_ALIAS_NAME = /^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * `traffic.shift`: traffic moves through the percentages of `steps` to the new side, each held for
+ * `stepBakeSeconds` and watched like the bake; the last step is 100.
+ */
+export const shiftSchema = z.strictObject({
+  steps: z
+    .array(
+      z
+        .number()
+        .int('must be whole percentages')
+        .min(1, 'must be percentages from 1 to 100')
+        .max(100, 'must be percentages from 1 to 100'),
+    )
+    .min(1, 'lists at least one step')
+    .max(LIMITS.shiftSteps.max, `lists at most ${LIMITS.shiftSteps.max} steps`)
+    .refine((steps) => steps.every((p, i) => i === 0 || p > steps[i - 1]!), 'must increase step by step')
+    .refine((steps) => steps[steps.length - 1] === 100, 'must end at 100'),
+  stepBakeSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(LIMITS.stepBakeSeconds.min, `must be at least ${LIMITS.stepBakeSeconds.min}`)
+    .max(LIMITS.stepBakeSeconds.max, `must be at most ${LIMITS.stepBakeSeconds.max}`),
 });
+export type ShiftConfig = z.infer<typeof shiftSchema>;
+
+const LISTENER_WHAT = 'an ALB listener ARN (arn:aws:elasticloadbalancing:...:listener/app/...)';
+const TARGET_GROUP_WHAT = 'a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)';
+
+/** The traffic schemas, one per router, with ARN fields made by `arn` (the config file's or the props'). */
+export function trafficSchemas(arn: ArnField = arnField) {
+  const alb = z.strictObject({
+    type: z.literal('alb-listener'),
+    listenerArn: arn(LISTENER_ARN, LISTENER_WHAT),
+    blueTargetGroupArn: arn(TARGET_GROUP_ARN, TARGET_GROUP_WHAT),
+    greenTargetGroupArn: arn(TARGET_GROUP_ARN, TARGET_GROUP_WHAT),
+    /** Further listeners (their default action) or listener rules switched with the listener. */
+    routes: z
+      .array(
+        z.union([
+          z.strictObject({ listenerArn: arn(LISTENER_ARN, LISTENER_WHAT) }),
+          z.strictObject({
+            ruleArn: arn(
+              LISTENER_RULE_ARN,
+              'a listener rule ARN (arn:aws:elasticloadbalancing:...:listener-rule/app/...)',
+            ),
+          }),
+        ]),
+      )
+      .max(LIMITS.routes.max, `lists at most ${LIMITS.routes.max} routes`)
+      .optional(),
+    shift: shiftSchema.optional(),
+  });
+  const lambdaAlias = z.strictObject({
+    type: z.literal('lambda-alias'),
+    functionName: z
+      .string()
+      .regex(LAMBDA_FUNCTION_NAME, 'must be a Lambda function name or unqualified function ARN'),
+    aliasName: z
+      .string()
+      .regex(LAMBDA_ALIAS_NAME, 'must be a Lambda alias name (not a version, not $LATEST)'),
+    blueAliasName: z
+      .string()
+      .regex(LAMBDA_ALIAS_NAME, 'must be a Lambda alias name (not a version, not $LATEST)')
+      .default('blue'),
+    greenAliasName: z
+      .string()
+      .regex(LAMBDA_ALIAS_NAME, 'must be a Lambda alias name (not a version, not $LATEST)')
+      .default('green'),
+    /** A smoke test: the idle helper alias is invoked with this payload and must answer without a function error. */
+    healthCheck: z.strictObject({ payload: z.record(z.string(), z.unknown()) }).optional(),
+    shift: shiftSchema.optional(),
+  });
+  const route53 = z.strictObject({
+    type: z.literal('route53-weighted'),
+    hostedZoneId: z.string().regex(HOSTED_ZONE_ID, 'must be a Route 53 hosted zone id (Z...)'),
+    recordName: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^(\*\.)?([A-Za-z0-9_-]{1,63}\.)*[A-Za-z0-9_-]{1,63}\.?$/, 'must be a DNS name'),
+    recordType: z.enum(['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS', 'PTR', 'SPF', 'NAPTR', 'DS']),
+    blueSetIdentifier: z.string().min(1).max(128).default('blue'),
+    greenSetIdentifier: z.string().min(1).max(128).default('green'),
+    blueTargetGroupArn: arn(TARGET_GROUP_ARN, TARGET_GROUP_WHAT).optional(),
+    greenTargetGroupArn: arn(TARGET_GROUP_ARN, TARGET_GROUP_WHAT).optional(),
+    blueHealthCheckId: z
+      .string()
+      .regex(ROUTE53_HEALTH_CHECK_ID, 'must be a Route 53 health check id')
+      .optional(),
+    greenHealthCheckId: z
+      .string()
+      .regex(ROUTE53_HEALTH_CHECK_ID, 'must be a Route 53 health check id')
+      .optional(),
+    shift: shiftSchema.optional(),
+  });
+  return {
+    alb,
+    lambdaAlias,
+    route53,
+    traffic: z.discriminatedUnion('type', [alb, lambdaAlias, route53]),
+  };
+}
+
+const traffic = trafficSchemas();
+export const albTrafficSchema = traffic.alb;
+export const lambdaAliasTrafficSchema = traffic.lambdaAlias;
+export const route53TrafficSchema = traffic.route53;
+export const trafficSchema = traffic.traffic;
 export type AlbTraffic = z.infer<typeof albTrafficSchema>;
+export type LambdaAliasTraffic = z.infer<typeof lambdaAliasTrafficSchema>;
+export type Route53Traffic = z.infer<typeof route53TrafficSchema>;
+export type TrafficConfig = z.infer<typeof trafficSchema>;
+/** The config as written (defaults not applied yet). */
+export type TrafficInput = z.input<typeof trafficSchema>;
 
 export const deploySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
@@ -52,6 +171,16 @@ export const deploySchema = z.discriminatedUnion('type', [
     functionArn: z
       .string()
       .regex(LAMBDA_FUNCTION_ARN, 'must be a Lambda function ARN (arn:aws:lambda:...:function:NAME)'),
+  }),
+  z.strictObject({
+    type: z.literal('lambda-version'),
+    /** Where the new code is; `{version}` in a value is replaced by the release version. Absent: publish $LATEST as is. */
+    code: z
+      .union([
+        z.strictObject({ s3Bucket: z.string().min(3).max(63), s3Key: z.string().min(1).max(1024) }),
+        z.strictObject({ imageUri: z.string().min(1).max(512) }),
+      ])
+      .optional(),
   }),
 ]);
 export type DeployConfig = z.infer<typeof deploySchema>;
@@ -79,7 +208,7 @@ export const alarmsSchema = z
 /** What every step handler receives (as JSON in BLUEGREEN_CONFIG), fully resolved. */
 export const runtimeConfigSchema = z.strictObject({
   service: z.string().regex(SERVICE_NAME),
-  traffic: albTrafficSchema,
+  traffic: trafficSchema,
   deploy: deploySchema,
   alarms: alarmsSchema,
   healthTimeoutSeconds: timingSchema.healthTimeoutSeconds,
@@ -107,7 +236,7 @@ export const serviceConfigSchema = z.strictObject({
   service: z
     .string()
     .regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$ (lowercase, digits, "-"; at most 40)'),
-  traffic: z.discriminatedUnion('type', [albTrafficSchema]),
+  traffic: trafficSchema,
   deploy: deploySchema.optional(),
   alarms: alarmsSchema.optional(),
   healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
@@ -128,10 +257,17 @@ export function defaultPollSeconds(healthTimeoutSeconds: number | undefined): nu
 /** A rule that spans two fields, broken: the field to change, its value, and the other field. */
 export type CrossFieldViolation =
   | {
-      readonly field: 'traffic.greenTargetGroupArn';
+      readonly field: string;
       readonly value: string;
       readonly kind: 'same-as';
-      readonly other: 'traffic.blueTargetGroupArn';
+      readonly other: string;
+    }
+  | {
+      readonly field: string;
+      readonly value: unknown;
+      /** Exactly one of `field` and `other` must be given (value: what `field` holds, maybe undefined). */
+      readonly kind: 'one-of';
+      readonly other: string;
     }
   | {
       readonly field: 'pollSeconds';
@@ -141,23 +277,75 @@ export type CrossFieldViolation =
       readonly otherValue: number;
     };
 
+/** Pairs of traffic keys that must differ, per router: [field, other]. */
+function distinctKeys(
+  traffic: TrafficInput,
+): Array<[string, string | undefined, string, string | undefined]> {
+  switch (traffic.type) {
+    case 'alb-listener':
+      return [
+        [
+          'greenTargetGroupArn',
+          traffic.greenTargetGroupArn,
+          'blueTargetGroupArn',
+          traffic.blueTargetGroupArn,
+        ],
+      ];
+    case 'lambda-alias': {
+      const blue = traffic.blueAliasName ?? 'blue';
+      const green = traffic.greenAliasName ?? 'green';
+      return [
+        ['greenAliasName', green, 'blueAliasName', blue],
+        ['blueAliasName', blue, 'aliasName', traffic.aliasName],
+        ['greenAliasName', green, 'aliasName', traffic.aliasName],
+      ];
+    }
+    case 'route53-weighted':
+      return [
+        [
+          'greenSetIdentifier',
+          traffic.greenSetIdentifier ?? 'green',
+          'blueSetIdentifier',
+          traffic.blueSetIdentifier ?? 'blue',
+        ],
+        [
+          'greenTargetGroupArn',
+          traffic.greenTargetGroupArn,
+          'blueTargetGroupArn',
+          traffic.blueTargetGroupArn,
+        ],
+        ['greenHealthCheckId', traffic.greenHealthCheckId, 'blueHealthCheckId', traffic.blueHealthCheckId],
+      ];
+  }
+}
+
 /**
  * The rules that span two fields, shared by the config file and the construct's props. Timings not
  * given count with their defaults, so both refuse the same combinations. ARNs are compared as
  * written: for the construct's token ARNs, the same token is the same group.
  */
 export function crossFieldViolation(
-  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
-    readonly traffic: { readonly blueTargetGroupArn: string; readonly greenTargetGroupArn: string };
-  },
+  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & { readonly traffic: TrafficInput },
 ): CrossFieldViolation | undefined {
-  if (config.traffic.blueTargetGroupArn === config.traffic.greenTargetGroupArn) {
-    return {
-      field: 'traffic.greenTargetGroupArn',
-      value: config.traffic.greenTargetGroupArn,
-      kind: 'same-as',
-      other: 'traffic.blueTargetGroupArn',
-    };
+  const { traffic } = config;
+  for (const [field, value, other, otherValue] of distinctKeys(traffic)) {
+    if (value !== undefined && value === otherValue) {
+      return { field: `traffic.${field}`, value, kind: 'same-as', other: `traffic.${other}` };
+    }
+  }
+  if (traffic.type === 'route53-weighted') {
+    for (const color of COLORS) {
+      const group = traffic[`${color}TargetGroupArn`];
+      const check = traffic[`${color}HealthCheckId`];
+      if ((group === undefined) === (check === undefined)) {
+        return {
+          field: `traffic.${color}TargetGroupArn`,
+          value: group,
+          kind: 'one-of',
+          other: `traffic.${color}HealthCheckId`,
+        };
+      }
+    }
   }
   const poll = config.pollSeconds ?? defaultPollSeconds(config.healthTimeoutSeconds);
   const health = config.healthTimeoutSeconds ?? LIMITS.healthTimeoutSeconds.default;

@@ -8,8 +8,14 @@ import type { Color } from '../contract';
 
 /** The router as read: which side is live, and whether the idle side is already health-checked. */
 export interface RouterView {
+  /** The side with all traffic; during a split (a shift step), the side with the larger share (blue at a tie). */
   readonly live: Color;
   readonly idle: Color;
+  /**
+   * Both sides have traffic: a shift step. Each side's share in percent (they add up to 100).
+   * `inspect` refuses a split: a release starts only from one side holding all traffic.
+   */
+  readonly split?: Readonly<Record<Color, number>>;
   /** The idle side is referenced by the router (at no weight), so its health is known. */
   readonly idleAttached: boolean;
   readonly weights: Readonly<Record<Color, number | null>>;
@@ -54,8 +60,12 @@ export interface Router {
    * forward action at weight 0). Answers whether anything was written.
    */
   attachIdle(): Promise<boolean>;
-  /** All traffic to `live`; the other side stays attached at weight 0. */
-  write(live: Color): Promise<void>;
+  /**
+   * Gives `target` `percent` of the traffic (default 100: all of it) and the other side the rest;
+   * at 100 the other side stays attached at weight 0. Starts from the router as last read, and fails
+   * instead of overwriting when someone wrote the router since (where the router can tell).
+   */
+  write(target: Color, percent?: number): Promise<void>;
   sideHealth(color: Color): Promise<SideHealth>;
   /** Seconds the old side's requests in flight may still take once it stops getting new ones. */
   drainSeconds(color: Color): Promise<number>;

@@ -1,5 +1,6 @@
 import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
+import { splitMessage } from '../split';
 
 /**
  * Pure logic over the ALB router (the listener's forward action): what is live, which weights
@@ -50,8 +51,10 @@ export function referencedTargetGroups(actions: readonly ForwardShape[] | undefi
 }
 
 export interface RouterRead {
-  /** The color receiving all traffic. */
+  /** The color receiving all traffic (during a split, the larger share; blue at a tie). */
   readonly live: Color;
+  /** Both sides have weight (a shift step): each side's share in percent. */
+  readonly split?: Record<Color, number>;
   /** Whether the idle color is already in the forward action (so the ALB health-checks it). */
   readonly idleAttached: boolean;
   readonly weights: Record<Color, number | null>;
@@ -62,7 +65,11 @@ export interface RouterRead {
  * accepted: a plain forward to one configured group, or a weighted forward over the configured
  * groups where exactly one has weight. Anything else is RouterStateUnknown, naming what was found.
  */
-export function readRouter(traffic: AlbTraffic, actions: readonly Action[] | undefined): RouterRead {
+export function readRouter(
+  traffic: AlbTraffic,
+  actions: readonly Action[] | undefined,
+  opts: { readonly allowSplit?: boolean } = {},
+): RouterRead {
   const listenerArn = traffic.listenerArn;
   const forwards = (actions ?? []).filter((a) => a.Type === 'forward');
   const others = (actions ?? []).filter((a) => a.Type !== 'forward' && !a.Type?.startsWith('authenticate-'));
@@ -84,21 +91,34 @@ export function readRouter(traffic: AlbTraffic, actions: readonly Action[] | und
     byColor[color] = weight;
   }
   const withWeight = COLORS.filter((c) => (byColor[c] ?? 0) > 0);
+  if (withWeight.length === 2 && opts.allowSplit) {
+    const total = (byColor.blue ?? 0) + (byColor.green ?? 0);
+    const blue = Math.round(((byColor.blue ?? 0) * 100) / total);
+    const split = { blue, green: 100 - blue };
+    const live = split.green > split.blue ? 'green' : 'blue';
+    return { live, idleAttached: true, weights: byColor, split };
+  }
   if (withWeight.length !== 1) {
     const described = `blue=${byColor.blue ?? 'absent'}, green=${byColor.green ?? 'absent'}`;
     throw new RouterStateUnknown(
       withWeight.length === 0
         ? `listener ${listenerArn} sends traffic to neither side (${described}); set one side's weight by hand, then retry`
-        : `listener ${listenerArn} splits traffic between both sides (${described}); this workflow only makes all-or-nothing weights: restore one side to 100 by hand, then retry`,
+        : splitMessage(`listener ${listenerArn}`, described),
     );
   }
   const live = withWeight[0]!;
   return { live, idleAttached: byColor[otherColor(live)] !== null, weights: byColor };
 }
 
-/** Weights that put all traffic on `live` and keep the other side referenced (health-checked) at 0. */
-export function weightsFor(traffic: AlbTraffic, live: Color): ForwardWeights {
-  return { [targetGroupOf(traffic, live)]: 100, [targetGroupOf(traffic, otherColor(live))]: 0 };
+/**
+ * Weights that give `target` `percent` of the traffic and the other side the rest; at 100 the
+ * other side stays referenced (health-checked) at 0.
+ */
+export function weightsFor(traffic: AlbTraffic, target: Color, percent = 100): ForwardWeights {
+  return {
+    [targetGroupOf(traffic, target)]: percent,
+    [targetGroupOf(traffic, otherColor(target))]: 100 - percent,
+  };
 }
 
 /**

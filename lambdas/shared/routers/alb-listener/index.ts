@@ -1,6 +1,7 @@
 import type { ElasticLoadBalancingV2Client, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
 import type { Router, RouterView, SideHealth } from '../port';
+import { refuseSplit } from '../split';
 import {
   deregistrationDelaySeconds,
   describeListener,
@@ -35,6 +36,7 @@ export class AlbListenerRouter implements Router {
 
   async inspect(): Promise<RouterView> {
     const view = await this.read();
+    refuseSplit(this, view);
     const foreign = unconfiguredRoutes(this.traffic, await listRoutes(this.elb, view.scope));
     if (foreign.length > 0) {
       const one = foreign.length === 1;
@@ -54,9 +56,10 @@ export class AlbListenerRouter implements Router {
     return true;
   }
 
-  async write(live: Color): Promise<void> {
+  async write(target: Color, percent = 100): Promise<void> {
     if (!this.listener) await this.read();
-    const actions = withForwardWeights(this.listener?.DefaultActions ?? [], weightsFor(this.traffic, live));
+    const weights = weightsFor(this.traffic, target, percent);
+    const actions = withForwardWeights(this.listener?.DefaultActions ?? [], weights);
     await modifyDefaultActions(this.elb, this.traffic.listenerArn, actions);
   }
 
@@ -70,7 +73,7 @@ export class AlbListenerRouter implements Router {
   }
 
   private viewOf(listener: Listener): RouterView {
-    const read = readRouter(this.traffic, listener.DefaultActions);
+    const read = readRouter(this.traffic, listener.DefaultActions, { allowSplit: !!this.traffic.shift });
     return {
       ...read,
       idle: otherColor(read.live),

@@ -1,0 +1,18 @@
+import { albListenerFixture } from './alb-listener';
+import type { TrafficFixture, TrafficFixtureContext } from './types';
+
+export type { AlbTrafficFixture } from './alb-listener';
+export type { Side, SideWrite, TrafficFixture, TrafficFixtureContext } from './types';
+
+export type TrafficType = TrafficFixture['type'];
+
+/** The offline world of a router type: the one place in local/ that knows which routers exist. */
+export function buildTrafficFixture(type: TrafficType, ctx: TrafficFixtureContext): Promise<TrafficFixture> {
+  switch (type) {
+    case 'alb-listener':
+      return albListenerFixture(ctx);
+    case 'lambda-alias':
+    case 'route53-weighted':
+      throw new Error(`the offline runner has no ${type} world yet`);
+  }
+}
