@@ -17,6 +17,7 @@ import {
   METRIC_NAMESPACE,
   ROLLBACK_FAILED_METRIC,
   type RuntimeConfig,
+  shiftSeconds,
 } from './handler-contract';
 import { grantsForUses, routerGrants } from './routers';
 import { type GrantResource, perStep, STEP_GRANTS, STEP_ROUTER_USES, StepHandler } from './step-handlers';
@@ -95,9 +96,10 @@ export class BlueGreenCutover extends Construct {
     const alarms = [...(props.alarms ?? [])];
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    // Deploy and health each get healthTimeoutSeconds; then the bake, the longest drain, and slack
+    // Deploy and health each get healthTimeoutSeconds; then the shift steps, the bake, the longest drain, and slack
     // for the steps themselves and their retries.
-    const timeoutSeconds = 2 * healthTimeoutSeconds + bakeSeconds + MAX_DRAIN_SECONDS + 900;
+    const timeoutSeconds =
+      2 * healthTimeoutSeconds + shiftSeconds(valid.traffic.shift) + bakeSeconds + MAX_DRAIN_SECONDS + 900;
     this.timeout = Duration.seconds(timeoutSeconds);
 
     this.table = new dynamodb.Table(this, 'Releases', {

@@ -38,3 +38,4 @@ export {
   trafficSchemas,
   valueAt,
 } from '../lambdas/shared/contract';
+export { shiftSeconds } from '../lambdas/shared/shift';

@@ -2,6 +2,8 @@ import { describeAlarms } from './aws/alarms';
 import type { LeaseStore } from './aws/store';
 import type { Color, RuntimeConfig } from './contract';
 import type { Router } from './routers';
+import type { ShiftPosition } from './shift';
+import { epochSeconds } from './state';
 
 /** Why a bake or a drain must roll back. */
 export interface WatchProblem {
@@ -56,4 +58,47 @@ export async function watchProblem(scope: WatchScope): Promise<WatchProblem | un
   }
   if (serving?.servingProblem) return { reason: `${serving.servingProblem} during the ${phase}` };
   return undefined;
+}
+
+export interface ShiftStepScope {
+  readonly router: Router;
+  readonly store: LeaseStore;
+  readonly owner: string;
+  /** The side traffic moves to. */
+  readonly serving: Color;
+  readonly position: ShiftPosition;
+  readonly next: { readonly step: number; readonly percent: number };
+}
+
+/**
+ * The next share of a gradual shift: written only when the new side is fully healthy now, the
+ * router holds the share this execution wrote last (or already the next one, after a retried step),
+ * and the lease is still this execution's. Anything else is a problem: the watch rolls back.
+ */
+export async function shiftStep(
+  scope: ShiftStepScope,
+): Promise<{ since: string } | { problem: WatchProblem }> {
+  const { router, serving, position, next } = scope;
+  const [health, view] = await Promise.all([router.sideHealth(serving), router.read()]);
+  const share = view.split ? view.split[serving] : view.live === serving ? 100 : 0;
+  if (share === next.percent) return { since: new Date().toISOString() };
+  if (share !== position.percent) {
+    return {
+      problem: {
+        reason: `the ${router.kind} changed during the shift: ${serving} should have ${position.percent}% of the traffic, it has ${share}% (someone else wrote ${router.name})`,
+      },
+    };
+  }
+  if (!health.healthy) {
+    return {
+      problem: {
+        reason: `${serving} was not fully healthy when its share was to grow from ${position.percent}% to ${next.percent}%: ${health.summary}`,
+      },
+    };
+  }
+  if (!(await scope.store.fence(scope.owner, 'baking', epochSeconds()))) {
+    return { problem: { reason: `this execution lost its lease before shift step ${next.percent}%` } };
+  }
+  await router.write(serving, next.percent);
+  return { since: new Date().toISOString() };
 }

@@ -28,7 +28,15 @@ export function dryRunPlan(
     steps.push(
       `check alarms ${config.alarms.map((a) => `"${a}"`).join(', ') || '(none configured)'} and capacity parity`,
     );
-  steps.push(`switch the listener: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
+  const shift = request.action === 'cutover' ? config.traffic.shift : undefined;
+  if (shift) {
+    const shares = shift.steps.map((p) => `${p}%`).join(' -> ');
+    steps.push(
+      `shift ${roles.idle}'s share of the traffic through ${shares}, holding each step but the last ${shift.stepBakeSeconds} s while watching the alarms and ${roles.idle}'s health; any problem puts all traffic back on ${roles.live} at once`,
+    );
+  } else {
+    steps.push(`switch the listener: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
+  }
   if (request.action === 'cutover')
     steps.push(
       `bake ${config.bakeSeconds} s watching the alarms and ${roles.idle}'s health; roll back at the first sign of trouble`,

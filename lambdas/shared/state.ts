@@ -68,6 +68,8 @@ export const workflowStateSchema = z.object({
     })
     .optional(),
   switched: z.object({ at: z.string(), drainSeconds: z.number() }).optional(),
+  /** Where a gradual shift is (`traffic.shift`); at the last step traffic is all on the new side. */
+  shift: z.object({ step: z.number().int(), percent: z.number(), since: z.string() }).optional(),
   watch: z
     .object({
       phase: z.enum(['bake', 'drain']),

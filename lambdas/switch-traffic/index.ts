@@ -1,9 +1,10 @@
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import { isRefusal, isTransient } from '../shared/aws/transient';
-import { CutoverFailed, IdleNotHealthy } from '../shared/contract';
+import { type Color, CutoverFailed, IdleNotHealthy } from '../shared/contract';
 import { holdLease } from '../shared/lease';
 import { logger } from '../shared/observability';
-import { expectLive, routerFor } from '../shared/routers';
+import { expectLive, type RouterView, routerFor } from '../shared/routers';
+import { firstShare } from '../shared/shift';
 import { epochSeconds, type WorkflowState } from '../shared/state';
 import { defineRolesStep } from '../shared/step';
 
@@ -15,6 +16,12 @@ class SwitchIncomplete extends Error {
   }
 }
 
+/** The router gives `side` at least `share` percent: all of it, or a split (a shift step) with that much. */
+function holdsShare(view: RouterView, side: Color, share: number): boolean {
+  if (view.split) return view.split[side] >= share;
+  return view.live === side;
+}
+
 /**
  * SwitchTraffic: the one router write that moves all traffic. Fenced by the lease, and preceded by
  * a fresh health read: traffic never moves to a side that was not fully healthy just now.
@@ -23,10 +30,12 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
   const { roles } = state;
   const router = routerFor(config);
   const owner = state.execution.arn;
+  const share = firstShare(config, state.request.action);
   const view = await router.read();
   // A retry of this step after its write: the lease says we got past the fence, the router agrees.
   const lease = await leaseStore(config).read();
-  const alreadySwitched = view.live === roles.idle && lease?.owner === owner && lease.phase !== 'acquired';
+  const written = holdsShare(view, roles.idle, share);
+  const alreadySwitched = written && lease?.owner === owner && lease.phase !== 'acquired';
   if (!alreadySwitched) {
     expectLive(router, view, roles.live);
     const health = await router.sideHealth(roles.idle);
@@ -43,9 +52,9 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
   }
 
   const at = new Date().toISOString();
-  if (view.live !== roles.idle) {
+  if (!written) {
     try {
-      await router.write(roles.idle);
+      await router.write(roles.idle, share);
     } catch (error) {
       // Throttling: the state machine retries this step, which reads the router again first.
       if (isTransient(error)) throw error;
@@ -61,7 +70,7 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
       // Anything else (a lost connection) may or may not have landed: roll back to be sure.
       throw new SwitchIncomplete(`the router write may not have landed: ${String(error)}`, { cause: e });
     }
-    logger.info('switched traffic', { from: roles.live, to: roles.idle });
+    logger.info('switched traffic', { from: roles.live, to: roles.idle, percent: share });
   }
   try {
     const drainSeconds = await router.drainSeconds(roles.live);
@@ -69,7 +78,12 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
     const phase = state.request.action === 'cutover' ? 'baking' : 'draining';
     if (!(await leaseStore(config).fence(owner, phase, epochSeconds())))
       throw new Error('the lease was lost right after the switch');
-    return { ...state, switched: { at, drainSeconds } };
+    const shift = share < 100 || config.traffic.shift ? { step: 0, percent: share, since: at } : undefined;
+    return {
+      ...state,
+      switched: { at, drainSeconds },
+      ...(shift && state.request.action === 'cutover' ? { shift } : {}),
+    };
   } catch (error) {
     throw new SwitchIncomplete(
       `after the router write: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,9 +1,10 @@
 import * as z from 'zod';
 import { leaseStore } from '../shared/aws/store';
-import { watchProblem } from '../shared/bake';
+import { shiftStep, watchProblem } from '../shared/bake';
 import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
 import { routerFor } from '../shared/routers';
+import { nextStep, watchEnd } from '../shared/shift';
 import { epochSeconds, stepEventSchema, type WorkflowState } from '../shared/state';
 import { defineStep, pollUntil } from '../shared/step';
 
@@ -31,10 +32,15 @@ export const handler = defineStep(
     const store = leaseStore(config);
     const owner = state.execution.arn;
     const continuing = state.watch?.phase === phase && state.watch.verdict === 'continue';
+    const position = state.shift;
     const until = continuing
       ? Date.parse(state.watch!.until)
-      : // No new request reached the old side after the switch: its last one ends by switch + drain.
-        Date.parse(switched.at) + (phase === 'bake' ? config.bakeSeconds : switched.drainSeconds) * 1000;
+      : phase === 'bake'
+        ? position
+          ? watchEnd(config, position)
+          : Date.parse(switched.at) + config.bakeSeconds * 1000
+        : // No new request reached the old side after its last share moved: its last one ends by then + drain.
+          Date.parse(position?.since ?? switched.at) + switched.drainSeconds * 1000;
     const watching = {
       ...{ phase, config, router, store, owner, serving: roles.idle },
       alarms: phase === 'bake',
@@ -50,7 +56,21 @@ export const handler = defineStep(
       },
     );
     const watch = { phase, until: new Date(until).toISOString() };
-    const problem = polled.value;
+    const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
+    let problem = polled.value;
+    if (!problem && polled.stop === 'expired' && position && next) {
+      // The step held: the next share, if the new side is still fully healthy and the router is as written.
+      const stepped = await shiftStep({ router, store, owner, serving: roles.idle, position, next });
+      if ('problem' in stepped) problem = stepped.problem;
+      else {
+        const moved = { ...position, ...next, since: stepped.since };
+        return {
+          ...state,
+          shift: moved,
+          watch: { phase, until: new Date(watchEnd(config, moved)).toISOString(), verdict: 'continue' },
+        };
+      }
+    }
     if (!problem) {
       return { ...state, watch: { ...watch, verdict: polled.stop === 'expired' ? 'done' : 'continue' } };
     }

@@ -52,6 +52,28 @@ describe('config file', () => {
     expect(fieldOf(json)).toBe(field);
   });
 
+  const shifted = (shift: unknown) => ({ ...valid, traffic: { ...valid.traffic, shift } });
+  it.each([
+    [shifted({ steps: [10, 50], stepBakeSeconds: 60 }), 'traffic.shift.steps', /must end at 100/],
+    [shifted({ steps: [50, 10, 100], stepBakeSeconds: 60 }), 'traffic.shift.steps', /must increase/],
+    [shifted({ steps: [0, 100], stepBakeSeconds: 60 }), 'traffic.shift.steps[0]', /from 1 to 100/],
+    [shifted({ steps: [10, 100] }), 'traffic.shift.stepBakeSeconds', /required|expected/],
+    [shifted({ steps: [10, 100], stepBakeSeconds: 0 }), 'traffic.shift.stepBakeSeconds', /at least 1/],
+  ])('rejects the shift %j naming %s', (json, field, message) => {
+    expect(fieldOf(json)).toBe(field);
+    expect(() => parseServiceConfig(json, 'service.json')).toThrow(message);
+  });
+
+  it('gives the state machine time for every shift step', () => {
+    const timeoutOf = (json: unknown) => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const stack = new BlueGreenServiceStack(app, { config: parseServiceConfig(json, 'service.json') });
+      return stack.cutover.timeout.toSeconds();
+    };
+    const steps = shifted({ steps: [10, 50, 100], stepBakeSeconds: 300 });
+    expect(timeoutOf(steps) - timeoutOf(valid)).toBe(600);
+  });
+
   it('names the file and the key in the message', () => {
     expect(() => parseServiceConfig({ ...valid, bakeSecs: 1 }, 'svc.json')).toThrow(
       'svc.json: unknown key "bakeSecs"',
