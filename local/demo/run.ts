@@ -1,11 +1,13 @@
 import type { ExecutionOutcome, LocalExecution } from '../execution/types';
 import { OfflineEnvironment } from '../offline/environment';
 import { formatTimeline, timeline } from './timeline';
+import { DEMO_WORLDS, type DemoWorld } from './worlds';
 
 /**
- * The offline demo: a realistic ALB in moto, the synthesized state machine, and four executions:
- * a release, a release that an alarm rolls back by itself, a release that sticks, and a rollback
- * started the way an operator would from the console. Exits non-zero if anything is not as expected.
+ * The offline demo, for each router: its world in moto, the synthesized state machine, and four
+ * executions: a release, a release that an alarm rolls back by itself, a release that sticks, and a
+ * rollback started the way an operator would from the console. Exits non-zero if anything is not as
+ * expected.
  */
 const failures: string[] = [];
 
@@ -20,36 +22,36 @@ function describeOutcome(outcome: ExecutionOutcome): string {
   return outcome.status;
 }
 
-async function main(): Promise<void> {
+/** One router's demo: four executions, each with its timeline and the checks a user would make. */
+async function runWorld(world: DemoWorld): Promise<void> {
   const t0 = Date.now();
+  console.log(`=== ${world.type}: ${world.describe}`);
+  console.log('Preparing: moto server, the world above, synth of the app...');
+  const env = await OfflineEnvironment.start({ ...world.options, traffic: world.type });
+  const alarm = env.router.alarmNames[0]!;
+  const router = env.router.type;
   console.log(
-    'Preparing: moto server, ALB fixture (HTTPS:443 forward to blue, HTTP:80 redirect), synth of the app...',
-  );
-  const env = await OfflineEnvironment.start({ bakeSeconds: 4, pollSeconds: 1, initialMs: 1500 });
-  const alarm = env.fixture.alarmNames[0]!;
-  const colorOf = (arn: string) =>
-    arn === env.fixture.blueTargetGroupArn ? 'blue' : arn === env.fixture.greenTargetGroupArn ? 'green' : arn;
-  console.log(
-    `Ready in ${Date.now() - t0} ms. State machine bluegreen-${env.config.service}, alarms ${env.fixture.alarmNames.join(', ')}.\n`,
+    `Ready in ${Date.now() - t0} ms. State machine bluegreen-${env.config.service}, alarms ${env.router.alarmNames.join(', ')}.\n`,
   );
 
   const show = (title: string, execution: LocalExecution, outcome: ExecutionOutcome) => {
-    console.log(`${title}\n${formatTimeline(timeline(execution, env.aws.routerWrites, colorOf))}`);
+    console.log(`${title}\n${formatTimeline(timeline(execution, env.router.writes()))}`);
     console.log(`  => ${describeOutcome(outcome)}`);
     console.log(`  (${execution.transitions()} state transitions)`);
   };
+  const check = (what: string, ok: boolean, detail = '') => expect(`${router}: ${what}`, ok, detail);
 
   try {
     // 1. A release: blue -> green.
     const first = await env.run({ action: 'cutover', version: 'v2' });
     show('1. {"action":"cutover","version":"v2"}', first.execution, first.outcome);
-    expect(
+    check(
       'v2 is live on green',
       first.outcome.status === 'SUCCEEDED' && (first.outcome.output as { live?: string }).live === 'green',
     );
     const w1 = await env.weights();
-    expect(
-      'listener sends all traffic to green, blue kept at weight 0',
+    check(
+      'all traffic on green, blue kept at weight 0',
       w1.green === 100 && w1.blue === 0,
       JSON.stringify(w1),
     );
@@ -64,20 +66,18 @@ async function main(): Promise<void> {
     const firedAt = Date.now();
     await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed: 5xx rate 7.1% > 1%');
     const outcome2 = await second.result;
-    const restore = env.aws.routerWrites.find(
-      (w) => w.at >= firedAt && w.weights[env.fixture.greenTargetGroupArn] === 100,
-    );
+    const restore = env.router.writes().find((w) => w.at >= firedAt && w.accepted && w.weights.green === 100);
     show(
       `2. {"action":"cutover","version":"v3"}, alarm "${alarm}" set to ALARM during the bake`,
       second,
       outcome2,
     );
-    expect('v3 failed with RolledBack', outcome2.status === 'FAILED' && outcome2.error === 'RolledBack');
-    expect(
+    check('v3 failed with RolledBack', outcome2.status === 'FAILED' && outcome2.error === 'RolledBack');
+    check(
       'the cause names the alarm and says green is live',
       outcome2.status === 'FAILED' && /"alarm":"[^"]+".*"live":"green"/.test(outcome2.cause),
     );
-    expect(
+    check(
       'traffic restored within 2 s of the alarm',
       restore !== undefined && restore.at - firedAt < 2000,
       restore ? `${restore.at - firedAt} ms` : 'no restoring write',
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     // 3. A release that sticks: green -> blue.
     const third = await env.run({ action: 'cutover', version: 'v4', schemaChange: 'expand' });
     show('3. {"action":"cutover","version":"v4","schemaChange":"expand"}', third.execution, third.outcome);
-    expect(
+    check(
       'v4 is live on blue',
       third.outcome.status === 'SUCCEEDED' && (third.outcome.output as { live?: string }).live === 'blue',
     );
@@ -99,28 +99,44 @@ async function main(): Promise<void> {
       fourth.outcome.status === 'SUCCEEDED'
         ? (fourth.outcome.output as { live?: string; version?: string })
         : {};
-    expect(
+    check(
       'traffic is back on green, running v2',
       out4.live === 'green' && out4.version === 'v2',
       JSON.stringify(out4),
     );
     const w4 = await env.weights();
-    expect(
-      'listener: green 100, blue 0 (blue stays warm)',
-      w4.green === 100 && w4.blue === 0,
-      JSON.stringify(w4),
-    );
+    check('green 100, blue 0 (blue stays warm)', w4.green === 100 && w4.blue === 0, JSON.stringify(w4));
 
-    expect(
+    check(
       'no router write ever gave weight to a side that was not fully healthy',
-      env.aws.violations.length === 0,
-      env.aws.violations.join('; '),
+      env.violations.length === 0,
+      env.violations.join('; '),
     );
   } finally {
     await env.close();
   }
+  console.log(`${router} done in ${Date.now() - t0} ms.\n`);
+}
+
+/** `--traffic <type>` picks one router; without it every router runs in turn. */
+function chosenWorlds(argv: readonly string[]): readonly DemoWorld[] {
+  const at = argv.indexOf('--traffic');
+  if (at < 0) return DEMO_WORLDS;
+  const type = argv[at + 1];
+  const world = DEMO_WORLDS.find((w) => w.type === type);
+  if (!world) {
+    throw new Error(
+      `--traffic must be one of ${DEMO_WORLDS.map((w) => w.type).join(', ')}; got ${type === undefined ? 'nothing' : JSON.stringify(type)}`,
+    );
+  }
+  return [world];
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  for (const world of chosenWorlds(process.argv.slice(2))) await runWorld(world);
   console.log(
-    `\n${failures.length === 0 ? 'All expectations met' : `${failures.length} expectation(s) failed`} in ${Date.now() - t0} ms.`,
+    `${failures.length === 0 ? 'All expectations met' : `${failures.length} expectation(s) failed`} in ${Date.now() - t0} ms.`,
   );
   if (failures.length > 0) process.exitCode = 1;
 }

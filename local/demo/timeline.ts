@@ -1,17 +1,17 @@
 import type { LocalExecution } from '../execution/types';
-import type { RouterWrite } from '../proxy/honest-aws';
+import type { SideWrite } from '../offline/traffic';
 
 export interface TimelineRow {
   readonly ms: number;
   readonly what: string;
 }
 
+function share(weight: number | null): string {
+  return weight === null ? 'absent' : String(weight);
+}
+
 /** Merges an execution's states with the router writes seen during it, in time order. */
-export function timeline(
-  execution: LocalExecution,
-  writes: readonly RouterWrite[],
-  colorOf: (targetGroupArn: string) => string,
-): TimelineRow[] {
+export function timeline(execution: LocalExecution, writes: readonly SideWrite[]): TimelineRow[] {
   const start = execution.startDate.getTime();
   const rows: Array<TimelineRow & { at: number }> = [];
   for (const event of execution.history) {
@@ -22,13 +22,10 @@ export function timeline(
   const end = execution.history.at(-1)?.timestamp ?? Date.now();
   for (const write of writes) {
     if (write.at < start || write.at > end || !write.accepted) continue;
-    const weights = Object.entries(write.weights)
-      .map(([arn, weight]) => `${colorOf(arn)} ${weight}`)
-      .join(', ');
     rows.push({
       at: write.at,
       ms: write.at - start,
-      what: `  listener -> ${weights}${write.violation ? '  (VIOLATION)' : ''}`,
+      what: `  ${write.router} -> blue ${share(write.weights.blue)}, green ${share(write.weights.green)}${write.violation ? '  (VIOLATION)' : ''}`,
     });
   }
   return rows.sort((a, b) => a.at - b.at).map(({ ms, what }) => ({ ms, what }));
