@@ -1,6 +1,5 @@
-import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { type LocalExecution, OfflineEnvironment } from '../local';
-import { describeForward, elbv2Client } from '../local/fixtures';
+import { type LocalExecution, OfflineEnvironment, type TrafficType } from '../local';
+import { DEMO_WORLDS } from '../local/demo/worlds';
 
 /**
  * The figures of DESIGN.md, "Numbers": medians over several runs against the offline runner.
@@ -29,6 +28,49 @@ async function untilSwitched(
   }
 }
 
+/** Alarm -> restoring write, RUNS times, and the floor: one router write of the same shape. */
+async function rollbackLatency(type: TrafficType): Promise<{ rollback: number[]; floor: number[] }> {
+  const world = DEMO_WORLDS.find((w) => w.type === type);
+  const env = await OfflineEnvironment.start({
+    ...world?.options,
+    traffic: type,
+    service: 'bench-rollback',
+    bakeSeconds: 60,
+    initialMs: 0,
+    alarms: ['bench-rollback-5xx'],
+  });
+  const rollback: number[] = [];
+  const floor: number[] = [];
+  try {
+    const alarm = env.router.alarmNames[0]!;
+    await env.run({ action: 'cutover', version: 'base' }).catch(() => undefined);
+    for (let i = 0; i < RUNS; i += 1) {
+      const target = (await env.weights()).blue === 100 ? 'green' : 'blue';
+      const previous = target === 'blue' ? 'green' : 'blue';
+      const execution = env.start({ action: 'cutover', version: `r-${i}` });
+      await untilSwitched(env, execution, target);
+      await new Promise((r) => setTimeout(r, 300 + ((i * 137) % 700)));
+      const firedAt = Date.now();
+      await env.setAlarm(alarm, 'ALARM');
+      await execution.result;
+      const write = env.router
+        .writes()
+        .find((w) => w.at >= firedAt && w.accepted && w.weights[previous] === 100);
+      if (!write) throw new Error(`${type}: no restoring router write seen`);
+      rollback.push(write.at - firedAt);
+      await env.setAlarm(alarm, 'OK');
+    }
+    for (let i = 0; i < RUNS * 4; i += 1) {
+      const started = performance.now();
+      await env.router.writeAsIs();
+      floor.push(performance.now() - started);
+    }
+  } finally {
+    await env.close();
+  }
+  return { rollback, floor };
+}
+
 async function main(): Promise<void> {
   // Overhead: every wait at zero (bake 0, drain 0, targets healthy at once). No alarms: a 0 s bake
   // cannot watch one, and the gate refuses that.
@@ -53,50 +95,10 @@ async function main(): Promise<void> {
     await fast.close();
   }
 
-  // Rollback latency: alarm set to ALARM during the bake -> the write that restores traffic.
-  const slow = await OfflineEnvironment.start({
-    service: 'bench-rollback',
-    bakeSeconds: 60,
-    initialMs: 0,
-    alarms: ['bench-rollback-5xx'],
-  });
-  const rollback: number[] = [];
-  const floor: number[] = [];
-  try {
-    const alarm = slow.fixture.alarmNames[0]!;
-    await slow.run({ action: 'cutover', version: 'base' }).catch(() => undefined);
-    for (let i = 0; i < RUNS; i += 1) {
-      const target = (await slow.weights()).blue === 100 ? 'green' : 'blue';
-      const previous = target === 'blue' ? 'green' : 'blue';
-      const execution = slow.start({ action: 'cutover', version: `r-${i}` });
-      await untilSwitched(slow, execution, target);
-      await new Promise((r) => setTimeout(r, 300 + ((i * 137) % 700)));
-      const firedAt = Date.now();
-      await slow.setAlarm(alarm, 'ALARM');
-      await execution.result;
-      const write = slow.aws.routerWrites.find(
-        (w) => w.at >= firedAt && w.weights[slow.targetGroupOf(previous)] === 100,
-      );
-      if (!write) throw new Error('no restoring router write seen');
-      rollback.push(write.at - firedAt);
-      await slow.setAlarm(alarm, 'OK');
-    }
-    // Floor: one router write of the same shape, straight to the same proxy and moto server.
-    const elb = elbv2Client(slow.aws.endpoint);
-    const weights = await describeForward(slow.moto.endpoint, slow.fixture.listenerArn);
-    const groups = Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight }));
-    for (let i = 0; i < RUNS * 4; i += 1) {
-      const started = performance.now();
-      await elb.send(
-        new ModifyListenerCommand({
-          ListenerArn: slow.fixture.listenerArn,
-          DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
-        }),
-      );
-      floor.push(performance.now() - started);
-    }
-  } finally {
-    await slow.close();
+  // Rollback latency, per router: alarm set to ALARM during the bake -> the write that restores traffic.
+  const perRouter: Array<{ type: string; rollback: number[]; floor: number[] }> = [];
+  for (const world of DEMO_WORLDS) {
+    perRouter.push({ type: world.type, ...(await rollbackLatency(world.type)) });
   }
 
   // Transitions of a whole cutover with a 10-minute bake, measured on a virtual clock: the handlers
@@ -126,10 +128,14 @@ async function main(): Promise<void> {
   }
 
   console.log(`runs per figure: ${RUNS}`);
-  console.log(
-    `alarm in ALARM -> traffic restored: median ${median(rollback).toFixed(0)} ms (runs: ${rollback.join(', ')} ms)`,
-  );
-  console.log(`  floor, one router write to the same server: median ${median(floor).toFixed(1)} ms`);
+  for (const { type, rollback, floor } of perRouter) {
+    console.log(
+      `${type}: alarm in ALARM -> traffic restored: median ${median(rollback).toFixed(0)} ms (runs: ${rollback.join(', ')} ms)`,
+    );
+    console.log(
+      `${type}:   floor, one router write to the same server: median ${median(floor).toFixed(1)} ms`,
+    );
+  }
   console.log(
     `whole cutover, waits at zero (workflow overhead): median ${median(overhead).toFixed(0)} ms (runs: ${overhead.join(', ')} ms)`,
   );

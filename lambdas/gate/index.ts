@@ -36,5 +36,5 @@ export const handler = defineRolesStep('Gate', async (state, { config }): Promis
     warnings.push(parity);
   }
   if (!request.dryRun) return { ...state, gate: { warnings, alarms } };
-  return { ...state, gate: { warnings, alarms, plan: dryRunPlan(config, state, idle, live) } };
+  return { ...state, gate: { warnings, alarms, plan: dryRunPlan(config, state, idle, live, router) } };
 });

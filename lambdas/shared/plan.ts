@@ -1,5 +1,5 @@
 import type { Request, RuntimeConfig } from './contract';
-import type { SideHealth } from './routers';
+import type { Router, SideHealth } from './routers';
 import type { Roles } from './state';
 
 /** What a real run would do, step by step, for a dry run's output. Changes nothing. */
@@ -8,13 +8,12 @@ export function dryRunPlan(
   state: { readonly request: Request; readonly roles: Roles },
   idle: SideHealth,
   live: SideHealth,
+  router: Pick<Router, 'kind' | 'words'>,
 ): Record<string, unknown> {
   const { request, roles } = state;
   const steps: string[] = [];
   if (!roles.idleAttached) {
-    steps.push(
-      `add ${roles.idle} to the listener's forward action at weight 0 (the ALB does not health-check ${roles.idle} yet, so its health is unknown)`,
-    );
+    steps.push(router.words.attach(roles.idle));
   }
   if (request.action === 'cutover' && config.deploy.type === 'lambda-hook') {
     steps.push(
@@ -35,14 +34,14 @@ export function dryRunPlan(
       `shift ${roles.idle}'s share of the traffic through ${shares}, holding each step but the last ${shift.stepBakeSeconds} s while watching the alarms and ${roles.idle}'s health; any problem puts all traffic back on ${roles.live} at once`,
     );
   } else {
-    steps.push(`switch the listener: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
+    steps.push(`switch the ${router.kind}: ${roles.live} 100 -> 0, ${roles.idle} 0 -> 100`);
   }
   if (request.action === 'cutover')
     steps.push(
       `bake ${config.bakeSeconds} s watching the alarms and ${roles.idle}'s health; roll back at the first sign of trouble`,
     );
   steps.push(
-    `let ${roles.live}'s requests in flight finish (its deregistration delay after the switch), record the release, keep ${roles.live} warm`,
+    `let ${roles.live}'s requests in flight finish (${router.words.drain} after the switch), record the release, keep ${roles.live} warm`,
   );
   return {
     action: request.action,
@@ -52,9 +51,7 @@ export function dryRunPlan(
     schemaChange: request.action === 'cutover' ? request.schemaChange : undefined,
     targetVersion: roles.idleVersion,
     idleHealthChecked: roles.idleAttached,
-    idleHealth: roles.idleAttached
-      ? idle.summary
-      : `${roles.idle} is not in the forward action yet, so the ALB does not health-check it`,
+    idleHealth: roles.idleAttached ? idle.summary : router.words.unattached(roles.idle),
     liveHealth: live.summary,
     weightsBefore: { [roles.live]: 100, [roles.idle]: roles.idleAttached ? 0 : null },
     weightsAfter: { [roles.live]: 0, [roles.idle]: 100 },

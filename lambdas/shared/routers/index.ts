@@ -5,7 +5,7 @@ import { AlbListenerRouter } from './alb-listener';
 import type { Router, RouterView } from './port';
 import { refuseSplit } from './split';
 
-export type { Router, RouterView, SideHealth } from './port';
+export type { Router, RouterView, RouterWords, SideHealth } from './port';
 export { refuseSplit } from './split';
 
 /** The router of the configured traffic type: the one place that knows which adapters exist. */

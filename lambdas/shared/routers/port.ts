@@ -45,6 +45,8 @@ export interface Router {
   readonly kind: string;
   /** Names the router in messages, e.g. "listener arn:aws:...". */
   readonly name: string;
+  /** Words of the dry-run plan for what only this router does. */
+  readonly words: RouterWords;
   /**
    * Reads the router into roles. States the workflow did not make are RouterStateUnknown, naming
    * what was found. A later `write` starts from what this read saw.
@@ -69,4 +71,14 @@ export interface Router {
   sideHealth(color: Color): Promise<SideHealth>;
   /** Seconds the old side's requests in flight may still take once it stops getting new ones. */
   drainSeconds(color: Color): Promise<number>;
+}
+
+/** How a router says, in a dry-run plan, what it does that the others do not. */
+export interface RouterWords {
+  /** The attach step, e.g. "add green to the listener's forward action at weight 0 (...)". */
+  attach(idle: Color): string;
+  /** Why the health of an idle side that is not attached yet is unknown. */
+  unattached(idle: Color): string;
+  /** What the drain waits for, e.g. "its deregistration delay". */
+  readonly drain: string;
 }

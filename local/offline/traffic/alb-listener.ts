@@ -1,4 +1,5 @@
-import { type AlbFixture, buildAlbFixture, describeForward } from '../../fixtures';
+import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { type AlbFixture, buildAlbFixture, describeForward, elbv2Client } from '../../fixtures';
 import type { TrafficFixture, TrafficFixtureContext } from './types';
 
 /** The `alb-listener` world: an ALB, its HTTPS listener forwarding to blue, two target groups, alarms. */
@@ -17,6 +18,7 @@ export async function albListenerFixture(ctx: TrafficFixtureContext): Promise<Al
   });
   // Started after the fixture, so the live side counts as long referenced (healthy), as in a real account.
   const aws = await ctx.startProxy();
+  const elb = elbv2Client(aws.endpoint);
   const groupOf = (color: 'blue' | 'green') =>
     color === 'blue' ? alb.blueTargetGroupArn : alb.greenTargetGroupArn;
   return {
@@ -42,6 +44,16 @@ export async function albListenerFixture(ctx: TrafficFixtureContext): Promise<Al
     },
     clearSideHealth() {
       aws.clearTargetHealth();
+    },
+    async writeAsIs() {
+      const weights = await describeForward(moto.endpoint, alb.listenerArn);
+      const groups = Object.entries(weights).map(([TargetGroupArn, Weight]) => ({ TargetGroupArn, Weight }));
+      await elb.send(
+        new ModifyListenerCommand({
+          ListenerArn: alb.listenerArn,
+          DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
+        }),
+      );
     },
     violations: () => aws.violations,
     writes: () =>

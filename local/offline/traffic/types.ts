@@ -24,6 +24,11 @@ export interface TrafficFixture {
   violations(): string[];
   /** Every router write the proxy saw, in order, by side (for timelines and assertions). */
   writes(): SideWrite[];
+  /**
+   * Writes the router back as it is now, through the proxy, with the call the workflow's write
+   * makes: the floor of a rollback (one router write), for the bench.
+   */
+  writeAsIs(): Promise<void>;
 }
 
 /** One router write, router-neutral. */

@@ -1,6 +1,6 @@
 import type { ElasticLoadBalancingV2Client, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
-import type { Router, RouterView, SideHealth } from '../port';
+import type { Router, RouterView, RouterWords, SideHealth } from '../port';
 import { refuseSplit } from '../split';
 import {
   deregistrationDelaySeconds,
@@ -20,6 +20,12 @@ import { summarizeHealth } from './targets';
 export class AlbListenerRouter implements Router {
   readonly kind = 'listener';
   readonly name: string;
+  readonly words: RouterWords = {
+    attach: (idle) =>
+      `add ${idle} to the listener's forward action at weight 0 (the ALB does not health-check ${idle} yet, so its health is unknown)`,
+    unattached: (idle) => `${idle} is not in the forward action yet, so the ALB does not health-check it`,
+    drain: 'its deregistration delay',
+  };
   private listener: Listener | undefined;
 
   constructor(
