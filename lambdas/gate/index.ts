@@ -33,6 +33,12 @@ export const handler = defineRolesStep('Gate', async (state, { config }): Promis
     : undefined;
   if (parity) {
     if (request.action === 'cutover' && !request.dryRun) throw new CutoverFailed(parity);
+    // A console rollback onto a side scaled in while it had no traffic would overload it.
+    if (request.action === 'rollback' && !request.dryRun && !request.force) {
+      throw new CutoverFailed(
+        `${parity}; a rollback would send all traffic to the smaller side: scale ${roles.idle} up, or start the rollback with "force": true`,
+      );
+    }
     warnings.push(parity);
   }
   if (!request.dryRun) return { ...state, gate: { warnings, alarms } };

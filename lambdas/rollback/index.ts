@@ -41,8 +41,9 @@ export const handler = defineRolesStep(
           };
     const finishedAt = new Date().toISOString();
     const live = restored.restored ? roles.live : await currentLive(router);
+    const capacity = restored.restored ? (restored.capacity ?? watch?.capacity) : undefined;
     const message = restored.restored
-      ? `${reason}; traffic is back on ${roles.live}`
+      ? `${reason}; traffic is back on ${roles.live}${capacity ? `; ${capacity}` : ''}`
       : `${reason}; the rollback to ${roles.live} failed: ${restored.why}. Traffic is on ${live}. An operator must check the ${router.name}, make ${roles.live} healthy (or fix ${roles.idle}), then start {"action":"rollback"} or set the weights by hand`;
     if (roles.releaseKey) {
       await releaseHistory(config).update(

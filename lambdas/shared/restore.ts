@@ -1,9 +1,29 @@
-import { BlueGreenError, type Color } from './contract';
-import type { Router, RouterView } from './routers';
+import { BlueGreenError, type Color, otherColor } from './contract';
+import type { Router, RouterView, SideHealth } from './routers';
 
 export type RestoreResult =
-  | { readonly restored: true; readonly at: string; readonly alreadyThere: boolean }
+  | {
+      readonly restored: true;
+      readonly at: string;
+      readonly alreadyThere: boolean;
+      /** Set when the side restored has fewer healthy targets than the side it took traffic from. */
+      readonly capacity?: string;
+    }
   | { readonly restored: false; readonly why: string };
+
+/**
+ * During a bake the old side takes no traffic, and target tracking may scale it in: a restore then
+ * sends everything to a smaller fleet. It still restores (the new side is the problem), and says so.
+ */
+export function capacityNote(
+  restored: SideHealth,
+  left: SideHealth | undefined,
+  previous: Color,
+): string | undefined {
+  if (!left || restored.healthyCount >= left.healthyCount) return undefined;
+  const other = otherColor(previous);
+  return `${previous} took all traffic back with ${restored.healthyCount} healthy target${restored.healthyCount === 1 ? '' : 's'} where ${other} had ${left.healthyCount} (it may have been scaled in while it had no traffic): scale ${previous} up`;
+}
 
 /**
  * Puts all traffic back on `previous`: the rollback's one router write. It reads the previous side's
@@ -21,7 +41,11 @@ export async function restoreTraffic(router: Router, previous: Color): Promise<R
   const { live } = view;
   if (live === previous && !view.split)
     return { restored: true, at: new Date().toISOString(), alreadyThere: true };
-  const health = await router.sideHealth(previous);
+  // The side traffic leaves is read only for the capacity note: its failure must not stop the restore.
+  const [health, left] = await Promise.all([
+    router.sideHealth(previous),
+    router.sideHealth(otherColor(previous)).catch(() => undefined),
+  ]);
   if (!health.healthy) {
     return {
       restored: false,
@@ -29,7 +53,13 @@ export async function restoreTraffic(router: Router, previous: Color): Promise<R
     };
   }
   await router.write(previous);
-  return { restored: true, at: new Date().toISOString(), alreadyThere: false };
+  const capacity = capacityNote(health, left, previous);
+  return {
+    restored: true,
+    at: new Date().toISOString(),
+    alreadyThere: false,
+    ...(capacity ? { capacity } : {}),
+  };
 }
 
 /**

@@ -79,6 +79,8 @@ export const workflowStateSchema = z.object({
       alarm: z.string().optional(),
       requestedBy: z.string().optional(),
       restoredAt: z.string().optional(),
+      /** The restored side has fewer healthy targets than the side it took traffic from. */
+      capacity: z.string().optional(),
     })
     .optional(),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),

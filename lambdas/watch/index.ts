@@ -79,6 +79,7 @@ export const handler = defineStep(
     const fenced = await store.fence(owner, 'rolling-back', epochSeconds());
     const restored = fenced ? await restoreTraffic(router, roles.live) : undefined;
     const restoredAt = restored?.restored ? restored.at : undefined;
-    return { ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt } };
+    const capacity = restored?.restored ? restored.capacity : undefined;
+    return { ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity } };
   },
 );

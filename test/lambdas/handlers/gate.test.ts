@@ -165,6 +165,31 @@ describe('Gate before a rollback', () => {
     expect(state.gate?.warnings).toEqual([`alarm "${ERRORS_ALARM}" is in ALARM`]);
     expect(state.gate?.alarms).toContainEqual({ name: ERRORS_ALARM, state: 'ALARM' });
   });
+
+  it('refuses a rollback onto a side with fewer healthy targets (scaled in while idle)', async () => {
+    // Prepare: green, live, has 4 healthy targets; blue, the side to go back to, 2
+    healthyTargets(GREEN_TG, 4);
+
+    // Act
+    const error = await rejected(handler(stepEvent(rollbackState())));
+
+    // Assess
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect(error.details.message).toMatch(/blue has 2 healthy targets, green has 4/);
+    expect(error.details.message).toMatch(/scale blue up, or start the rollback with "force": true/);
+  });
+
+  it('lets a forced rollback onto fewer healthy targets through, with a warning', async () => {
+    // Prepare
+    healthyTargets(GREEN_TG, 4);
+    const forced = rollbackState({ request: { action: 'rollback', dryRun: false, force: true } });
+
+    // Act
+    const state = await handler(stepEvent(forced));
+
+    // Assess
+    expect(state.gate?.warnings).toContainEqual(expect.stringMatching(/^capacity parity: blue has 2/));
+  });
 });
 
 describe('Gate for a dry run', () => {
