@@ -111,7 +111,7 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   gate: [DESCRIBE_ALARMS],
   'switch-traffic': [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }],
   watch: [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }, DESCRIBE_ALARMS],
-  finalize: [RELEASE_LEASE, PUT_EVENTS],
+  finalize: [{ actions: ['dynamodb:GetItem'], on: 'table' }, RELEASE_LEASE, PUT_EVENTS],
   abort: [RELEASE_LEASE, PUT_EVENTS],
   rollback: [RELEASE_LEASE, PUT_EVENTS],
   'await-rollback': [{ actions: ['dynamodb:GetItem'], on: 'table' }],

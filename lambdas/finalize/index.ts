@@ -1,7 +1,34 @@
 import { emitReleaseEvent } from '../shared/aws/events';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
-import type { SuccessOutput } from '../shared/contract';
+import type { RuntimeConfig, SuccessOutput } from '../shared/contract';
 import { defineRolesStep } from '../shared/step';
+
+/** Raised when the lease is not this execution's any more and its release was not recorded as good. */
+class LeaseLost extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LeaseLost';
+  }
+}
+
+/**
+ * Only the lease holder may record a release as good. A lease gone or held by another execution
+ * means the cleanup of a stop ran (and may have put traffic back), unless this is a retry of
+ * Finalize after its own release: then the record already says succeeded.
+ */
+async function expectOwnRelease(
+  config: RuntimeConfig,
+  owner: string,
+  releaseKey: string | undefined,
+): Promise<void> {
+  const lease = await leaseStore(config).read();
+  if (lease?.owner === owner) return;
+  const record = releaseKey ? await releaseHistory(config).get(releaseKey) : undefined;
+  if (record?.outcome === 'succeeded') return;
+  throw new LeaseLost(
+    `this execution no longer holds its lease (${lease ? `${lease.owner} holds it` : 'it was released, e.g. by the cleanup of a stop'}), so it must not record the release as succeeded`,
+  );
+}
 
 /** Finalize: records the release, gives the lease up and announces the result. The old side stays warm. */
 export const handler = defineRolesStep(
@@ -27,8 +54,9 @@ export const handler = defineRolesStep(
       };
     }
 
-    const finishedAt = new Date().toISOString();
     const history = releaseHistory(config);
+    await expectOwnRelease(config, state.execution.arn, roles.releaseKey);
+    const finishedAt = new Date().toISOString();
     if (roles.releaseKey) await history.update(roles.releaseKey, { outcome: 'succeeded', finishedAt });
     if (request.action === 'rollback' && roles.undoes) {
       await history.update(roles.undoes, {

@@ -1,5 +1,5 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/finalize';
 import type { WorkflowState } from '../../../lambdas/shared/state';
@@ -7,8 +7,11 @@ import {
   conditionFailed,
   cutoverState,
   EXECUTION_ARN,
+  LEASE_KEY,
+  leaseItem,
   RECORD_KEY,
   ROLES,
+  rejectedWith,
   rollbackState,
   stepEvent,
   useConfig,
@@ -17,6 +20,7 @@ import {
   busAcceptsEvents,
   expectLeaseReleased,
   fakeClockEachTest,
+  leaseIs,
   mockAws,
   tableAcceptsWrites,
 } from './support-mocks';
@@ -52,11 +56,27 @@ function releaseEvent(): { detailType: string | undefined; detail: Record<string
   };
 }
 
+/** This execution's release record as DynamoDB returns it, with `outcome`. */
+function recordItem(outcome: string): Record<string, unknown> {
+  return {
+    ...RECORD_KEY,
+    kind: 'cutover',
+    executionArn: EXECUTION_ARN,
+    version: 'v2',
+    from: 'blue',
+    to: 'green',
+    schemaChange: 'none',
+    outcome,
+    startedAt: '2026-11-27T12:00:00.000Z',
+  };
+}
+
 describe('finalize handler', () => {
   fakeClockEachTest(NOW);
   beforeEach(() => {
     tableAcceptsWrites(ddb);
     busAcceptsEvents(events);
+    leaseIs(ddb, { phase: 'draining' });
   });
 
   it('records the cutover as succeeded, releases its own lease and announces the release', async () => {
@@ -106,10 +126,12 @@ describe('finalize handler', () => {
   });
 
   it('succeeds again on a retry that finds its lease already released', async () => {
-    // Prepare
+    // Prepare: the first attempt recorded the release and gave the lease up
     const event = stepEvent(switchedCutover());
     const first = await handler(event);
     ddb.on(DeleteCommand).rejects(conditionFailed());
+    ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: recordItem('succeeded') });
 
     // Act
     const retried = await handler(event);
@@ -117,6 +139,37 @@ describe('finalize handler', () => {
     // Assess
     expect(retried).toEqual(first);
     expect(ddb).toHaveReceivedCommandTimes(DeleteCommand, 2);
+  });
+
+  it('records nothing when the lease was released by someone else (the cleanup of a stop)', async () => {
+    // Prepare: a redriven execution reaches Finalize after the stop cleanup freed its lease
+    ddb.on(GetCommand, { Key: LEASE_KEY }).resolves({});
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: recordItem('rolled-back') });
+
+    // Act
+    const error = (await rejectedWith(handler(stepEvent(switchedCutover())))) as Error;
+
+    // Assess
+    expect(error.message).toMatch(/no longer holds its lease \(it was released/);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
+    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('records nothing when another execution holds the lease', async () => {
+    // Prepare
+    ddb
+      .on(GetCommand, { Key: LEASE_KEY })
+      .resolves({ Item: leaseItem({ owner: 'arn:aws:states:::execution:other' }) });
+    ddb.on(GetCommand, { Key: RECORD_KEY }).resolves({ Item: recordItem('in-progress') });
+
+    // Act
+    const error = (await rejectedWith(handler(stepEvent(switchedCutover())))) as Error;
+
+    // Assess
+    expect(error.message).toMatch(/execution:other holds it/);
+    expect(ddb).not.toHaveReceivedCommand(UpdateCommand);
+    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('ends a dry run by releasing the lease only: no history, no event', async () => {
