@@ -30,6 +30,7 @@ export {
   SERVICE_NAME,
   type ServiceConfig,
   type ShiftConfig,
+  STEP_TIMEOUT_SECONDS,
   serviceConfigSchema,
   TARGET_GROUP_ARN,
   type TrafficConfig,

@@ -5,28 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { STEP_TIMEOUT_SECONDS } from './handler-contract';
 import type { RouterUse } from './routers';
 
-/**
- * The step handlers, by folder under lambdas/, with the seconds each invocation may run. Polling
- * steps run about a minute per invocation, so their history stays small.
- */
-export const STEP_TIMEOUT_SECONDS = {
-  validate: 10,
-  'acquire-lease': 20,
-  'resolve-roles': 30,
-  attach: 20,
-  deploy: 75,
-  'wait-healthy': 75,
-  gate: 30,
-  'switch-traffic': 30,
-  watch: 75,
-  finalize: 20,
-  abort: 20,
-  rollback: 30,
-  'await-rollback': 75,
-  'on-execution-ended': 30,
-} as const;
+export { STEP_TIMEOUT_SECONDS } from './handler-contract';
 
 export type StepName = keyof typeof STEP_TIMEOUT_SECONDS;
 

@@ -1,10 +1,23 @@
 import * as z from 'zod';
 import { leaseStore } from '../shared/aws/store';
 import { closeStoppedRollback, releaseStoppedLease, rollBackStoppedCutover } from '../shared/cleanup';
-import { SWITCHED_PHASES } from '../shared/contract';
-import { defineStep } from '../shared/step';
+import { STEP_TIMEOUT_SECONDS, SWITCHED_PHASES } from '../shared/contract';
+import { defineStep, sleep } from '../shared/step';
 
-const eventSchema = z.object({ detail: z.object({ executionArn: z.string(), status: z.string() }) });
+const eventSchema = z.object({
+  detail: z.object({
+    executionArn: z.string(),
+    status: z.string(),
+    /** Epoch milliseconds; null while running. */
+    stopDate: z.number().nullable().optional(),
+  }),
+});
+
+/**
+ * How long after a stop the stopped execution's SwitchTraffic may still write the router: Step
+ * Functions does not stop a Lambda invocation in flight, and the function runs until its timeout.
+ */
+const SWITCH_IN_FLIGHT_MS = STEP_TIMEOUT_SECONDS['switch-traffic'] * 1000;
 
 /**
  * Runs on the state machine's ABORTED, TIMED_OUT and FAILED status changes. A cutover that stopped after
@@ -15,9 +28,24 @@ const eventSchema = z.object({ detail: z.object({ executionArn: z.string(), stat
 export const handler = defineStep(
   'OnExecutionEnded',
   eventSchema,
-  async ({ detail }, { config }): Promise<{ action: string }> => {
-    const lease = await leaseStore(config).read();
+  async ({ detail }, step): Promise<{ action: string }> => {
+    const { config } = step;
+    const store = leaseStore(config);
+    let lease = await store.read();
     if (!lease || lease.owner !== detail.executionArn) return { action: 'none: the execution held no lease' };
+    // Stopped between a fence and the end of a router write that gives the new side more traffic
+    // (the switch, or a shift step), which may still land. Take the lease over (the write's next
+    // fence, or a redrive's, then fails), wait until that write cannot come any more, and only then
+    // read the router.
+    const writing =
+      lease.phase === 'switching' || (lease.phase === 'baking' && config.traffic.shift !== undefined);
+    if (writing && detail.status !== 'FAILED') {
+      const holder = `${detail.executionArn}#cleanup`;
+      if (!(await store.takeOver(lease.owner, holder))) return { action: 'none: the lease changed hands' };
+      const until = Math.min((detail.stopDate ?? Date.now()) + SWITCH_IN_FLIGHT_MS, step.handBackAt);
+      if (until > Date.now()) await sleep(until - Date.now());
+      lease = { ...lease, owner: holder };
+    }
     // A FAILED execution that still holds the lease is one whose Rollback or Abort step crashed:
     // every other failure path gives the lease up itself.
     const crashed = detail.status === 'FAILED';
@@ -26,11 +54,12 @@ export const handler = defineStep(
       : `execution ${detail.status === 'TIMED_OUT' ? 'timed out' : 'was stopped'}`;
     const moved = SWITCHED_PHASES.includes(lease.phase) || lease.phase === 'rolling-back';
     // A rollback moves traffic onto the known-good side: putting it "back" would undo the fix.
+    const stopped = { lease, executionArn: detail.executionArn };
     if (lease.action === 'rollback' && moved)
-      return { action: await closeStoppedRollback(config, lease, reason, crashed) };
+      return { action: await closeStoppedRollback(config, stopped, reason, crashed) };
     if (moved && lease.previous) {
-      return { action: await rollBackStoppedCutover(config, lease, lease.previous, reason, crashed) };
+      return { action: await rollBackStoppedCutover(config, stopped, lease.previous, reason, crashed) };
     }
-    return { action: await releaseStoppedLease(config, lease, reason, crashed) };
+    return { action: await releaseStoppedLease(config, stopped, reason, crashed) };
   },
 );

@@ -13,10 +13,16 @@ import { routerFor } from './routers';
  * the execution itself ended without saying where traffic is. Each answers what it did.
  */
 
+/** The ended execution and its lease, as the cleanup holds it (the owner may be the cleanup's own). */
+export interface StoppedLease {
+  readonly lease: LeaseItem;
+  readonly executionArn: string;
+}
+
 /** An execution stopped before it moved traffic: its record fails and its lease is free. */
 export async function releaseStoppedLease(
   config: RuntimeConfig,
-  lease: LeaseItem,
+  { lease, executionArn }: StoppedLease,
   reason: string,
   crashed: boolean,
 ): Promise<string> {
@@ -31,7 +37,7 @@ export async function releaseStoppedLease(
   if (crashed) {
     await emitReleaseEvent(config.eventBusName, 'Release Failed', {
       service: config.service,
-      executionArn: lease.owner,
+      executionArn,
       action: lease.action,
       error: 'CutoverFailed',
       message: `${reason}; traffic was not moved`,
@@ -45,7 +51,7 @@ export async function releaseStoppedLease(
 /** A cutover stopped after its switch is rolled back: stopping a release means rolling it back. */
 export async function rollBackStoppedCutover(
   config: RuntimeConfig,
-  lease: LeaseItem,
+  { lease, executionArn }: StoppedLease,
   previous: Color,
   reason: string,
   crashed: boolean,
@@ -66,11 +72,11 @@ export async function rollBackStoppedCutover(
   if (failed) countRollbackFailed(config);
   await emitReleaseEvent(config.eventBusName, failed ? 'Rollback Failed' : 'Release Rolled Back', {
     service: config.service,
-    executionArn: lease.owner,
+    executionArn,
     message: restored.restored ? `${reason}; traffic is back on ${previous}` : `${reason}; ${restored.why}`,
     live: restored.restored ? previous : lease.target,
   });
-  logger.warn('cleaned up a stopped execution', { restored: restored.restored, executionArn: lease.owner });
+  logger.warn('cleaned up a stopped execution', { restored: restored.restored, executionArn });
   return restored.restored ? `restored ${previous}` : `could not restore: ${restored.why}`;
 }
 
@@ -81,7 +87,7 @@ export async function rollBackStoppedCutover(
  */
 export async function closeStoppedRollback(
   config: RuntimeConfig,
-  lease: LeaseItem,
+  { lease, executionArn }: StoppedLease,
   reason: string,
   crashed: boolean,
 ): Promise<string> {
@@ -108,11 +114,11 @@ export async function closeStoppedRollback(
     countRollbackFailed(config);
     await emitReleaseEvent(config.eventBusName, 'Rollback Failed', {
       service: config.service,
-      executionArn: lease.owner,
+      executionArn,
       message: `${reason}; traffic was left on ${live}`,
       live,
     });
   }
-  logger.warn('released the lease of a stopped rollback', { live, executionArn: lease.owner });
+  logger.warn('released the lease of a stopped rollback', { live, executionArn });
   return `released the lease; traffic left on ${live}`;
 }

@@ -184,6 +184,30 @@ export class LeaseStore {
     }
   }
 
+  /**
+   * Moves the lease from `owner` to `holder` if `owner` still holds it: the cleanup of a stopped
+   * execution takes it over, so that nothing the stopped execution still runs (or a redrive of it)
+   * passes a fence while the cleanup works. Answers whether it moved.
+   */
+  async takeOver(owner: string, holder: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(this.service), sk: LEASE_SK },
+          UpdateExpression: 'SET #owner = :holder',
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':holder': holder },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Gives the lease up; a lease already gone or taken over is left alone (idempotent). */
   async release(owner: string): Promise<void> {
     try {

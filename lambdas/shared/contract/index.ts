@@ -10,3 +10,4 @@ export * from './outcome';
 export * from './problems';
 export * from './records';
 export * from './request';
+export * from './steps';

@@ -1,4 +1,4 @@
-import { ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/on-execution-ended';
@@ -6,6 +6,7 @@ import {
   allTrafficTo,
   awsError,
   BLUE_TG,
+  conditionFailed,
   EXECUTION_ARN,
   LEASE_KEY,
   leaseItem,
@@ -117,6 +118,50 @@ describe('on-execution-ended handler', () => {
     expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
     expectRecordUpdatedWith(ddb, { ':outcome': 'rolled-back' });
     expect(ddb).toHaveReceivedCommand(DeleteCommand);
+  });
+
+  it('waits out a switch still in flight before reading the router, holding the lease meanwhile', async () => {
+    // Prepare: stopped 5 s ago between its fence and its write; the write lands 10 s after the stop
+    leaseIn('switching');
+    routerOn(elb, 'blue');
+    const stopped = statusChange('ABORTED');
+    const event = { ...stopped, detail: { ...stopped.detail, stopDate: NOW.getTime() - 5_000 } };
+
+    // Act
+    const running = handler(event);
+    await jest.advanceTimersByTimeAsync(5_000);
+    routerOn(elb, 'green');
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(elb).not.toHaveReceivedCommand(DescribeListenersCommand);
+    await jest.advanceTimersByTimeAsync(15_000);
+    const result = await running;
+
+    // Assess: the lease was taken over first, then the late write was undone
+    expect(ddb).toHaveReceivedNthSpecificCommandWith(1, UpdateCommand, {
+      Key: LEASE_KEY,
+      ConditionExpression: '#owner = :me',
+      ExpressionAttributeValues: { ':me': EXECUTION_ARN, ':holder': `${EXECUTION_ARN}#cleanup` },
+    });
+    expect(result).toEqual({ action: 'restored blue' });
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      Key: LEASE_KEY,
+      ExpressionAttributeValues: { ':me': `${EXECUTION_ARN}#cleanup` },
+    });
+  });
+
+  it('leaves everything alone when the lease changed hands before it could take it over', async () => {
+    // Prepare
+    leaseIn('switching');
+    ddb.on(UpdateCommand, { Key: LEASE_KEY }).rejects(conditionFailed());
+
+    // Act
+    const result = await handler(statusChange('ABORTED'));
+
+    // Assess
+    expect(result).toEqual({ action: 'none: the lease changed hands' });
+    expect(elb).not.toHaveReceivedAnyCommand();
+    expect(ddb).not.toHaveReceivedCommand(DeleteCommand);
   });
 
   it('only frees the lease and closes the record of an execution that never switched', async () => {
