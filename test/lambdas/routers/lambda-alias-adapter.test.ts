@@ -160,14 +160,11 @@ describe('LambdaVersionDeployer', () => {
 
   it('fails with the reason when the code update fails (DeployFailed)', async () => {
     lambda.on(UpdateFunctionCodeCommand).resolves({});
-    lambda
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce({ LastUpdateStatus: 'Successful' })
-      .resolves({
-        LastUpdateStatus: 'Failed',
-        LastUpdateStatusReason: 'image not found',
-        LastUpdateStatusReasonCode: 'ImageAccessDenied',
-      });
+    lambda.on(GetFunctionConfigurationCommand).resolvesOnce({ LastUpdateStatus: 'Successful' }).resolves({
+      LastUpdateStatus: 'Failed',
+      LastUpdateStatusReason: 'image not found',
+      LastUpdateStatusReasonCode: 'ImageAccessDenied',
+    });
     const error = await rejected(deployer.deploy(run()));
     expect(error.name).toBe('DeployFailed');
     expect(error.details.message).toBe('the update of payments failed: image not found (ImageAccessDenied)');
