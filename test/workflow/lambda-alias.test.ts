@@ -24,8 +24,20 @@ async function nextVersion(): Promise<string> {
 }
 
 describe('workflow: lambda-alias with a lambda-version deploy', () => {
-  it('on the first release creates blue at the router version, publishes the build as green and flips the router', async () => {
+  it('plans a first release in a dry run without creating any alias or publishing', async () => {
     await lambda().setHelper('blue', undefined);
+    await lambda().uploadBuild('v3');
+    const out = output((await env.run({ action: 'cutover', version: 'v3', dryRun: true })).outcome);
+    expect(out).toMatchObject({ action: 'cutover', live: 'blue', dryRun: true });
+    expect(await aliases()).toEqual({ router: '2', blue: undefined, green: undefined });
+    expect(env.router.writes()).toEqual([]);
+    const published = env.aws.calls.filter(
+      (c) => c.operation === 'PublishVersion' || c.operation === 'CreateAlias',
+    );
+    expect(published).toEqual([]);
+  });
+
+  it('on the first release creates blue at the router version, publishes the build as green and flips the router', async () => {
     const sha = await lambda().uploadBuild('v3');
     const out = output((await env.run({ action: 'cutover', version: 'v3', codeSha256: sha })).outcome);
     expect(out).toMatchObject({ action: 'cutover', live: 'green', previous: 'blue', version: 'v3' });
