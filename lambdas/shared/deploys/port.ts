@@ -13,7 +13,7 @@ export interface DeployRun {
   /** `codeSha256` of the execution input: the build the release must publish. */
   readonly codeSha256?: string;
   readonly step: Step;
-  /** When this release's deploy started (epoch ms); the deploy has healthTimeoutSeconds from then. */
+  /** When this release's deploy started (ISO 8601); the deploy has healthTimeoutSeconds from then. */
   readonly startedAt: string;
 }
 
