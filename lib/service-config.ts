@@ -5,6 +5,7 @@ import {
   firstProblem,
   type ServiceConfig,
   serviceConfigSchema,
+  valueAt,
 } from './handler-contract';
 
 export { type ServiceConfig, serviceConfigSchema } from './handler-contract';
@@ -18,7 +19,9 @@ function crossFieldProblem(config: ServiceConfig): FieldProblem | undefined {
       ? `"${violation.field}" must differ from "${violation.other}", both are "${violation.value}"`
       : violation.kind === 'one-of'
         ? `give exactly one of "${violation.field}" and "${violation.other}" (the side's health source)`
-        : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
+        : violation.kind === 'requires'
+          ? `"${violation.field}" "${violation.value}" works only with "${violation.other}" "${violation.otherValue}", got "${String(valueAt(config, violation.other.split('.')))}"`
+          : `"${violation.field}" (${violation.value}) must not exceed "${violation.other}" (${violation.otherValue})`;
   return { field: violation.field, message };
 }
 

@@ -19,6 +19,7 @@ export type PropViolation =
   | { readonly kind: 'exceeds'; readonly other: string; readonly otherValue: unknown }
   | { readonly kind: 'same-as'; readonly other: string }
   | { readonly kind: 'one-of'; readonly other: string }
+  | { readonly kind: 'requires'; readonly other: string; readonly otherValue: string }
   | {
       readonly kind: 'environment-too-large';
       readonly bytes: number;
@@ -51,6 +52,8 @@ function sentence(prop: string, value: unknown, violation: PropViolation): strin
     case 'same-as':
       // Not shortened: the whole ARN is what a user searches their code for.
       return `${prop} must differ from props.${violation.other}, both are ${JSON.stringify(value)}`;
+    case 'requires':
+      return `${prop} ${JSON.stringify(value)} works only with props.${violation.other} ${JSON.stringify(violation.otherValue)}`;
     case 'one-of':
       return `give exactly one of ${prop} and props.${violation.other} (the side's health source)`;
     case 'environment-too-large':

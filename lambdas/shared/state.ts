@@ -49,6 +49,10 @@ export const workflowStateSchema = z.object({
       attempt: z.number(),
       status: z.enum(['IN_PROGRESS', 'SUCCEEDED', 'SKIPPED']),
       message: z.string().optional(),
+      /** lambda-version: the code update was sent (so a later invocation only waits for it). */
+      codeUpdated: z.boolean().optional(),
+      /** lambda-version: the version published for this release (so a retry never publishes again). */
+      publishedVersion: z.string().optional(),
     })
     .optional(),
   health: z

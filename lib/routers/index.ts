@@ -1,6 +1,7 @@
 import type { TrafficConfig } from '../handler-contract';
 import { albListenerGrants } from './alb-listener';
 import type { Grant, RouterGrants, RouterUse } from './grant';
+import { lambdaAliasGrants } from './lambda-alias';
 
 export type { Grant, RouterGrants, RouterUse } from './grant';
 
@@ -10,6 +11,7 @@ export function routerGrants(traffic: TrafficConfig): RouterGrants {
     case 'alb-listener':
       return albListenerGrants(traffic);
     case 'lambda-alias':
+      return lambdaAliasGrants(traffic);
     case 'route53-weighted':
       throw new Error(`traffic.type ${traffic.type} has no grants yet`);
   }

@@ -28,6 +28,8 @@ const IAM_PREFIX: Record<string, string> = { monitoring: 'cloudwatch' };
 /** Operations whose IAM action has another name. */
 const IAM_ACTION: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
 
+const ALIAS_OPERATIONS = new Set(['GetAlias', 'CreateAlias', 'UpdateAlias', 'DeleteAlias']);
+
 export function requiredPermissions(call: ApiCall, { partition, account }: Account): RequiredPermission[] {
   const prefix = IAM_PREFIX[call.service] ?? call.service;
   const action = IAM_ACTION[`${prefix}:${call.operation}`] ?? `${prefix}:${call.operation}`;
@@ -80,8 +82,23 @@ export function requiredPermissions(call: ApiCall, { partition, account }: Accou
       const base = ref.startsWith('arn:')
         ? parts.slice(0, 7).join(':')
         : arn('lambda', `function:${parts[0]}`);
-      const qualifier = ref.startsWith('arn:') ? parts[7] : (parts[1] ?? p.Qualifier);
-      return one(qualifier ? `${base}:${String(qualifier)}` : base);
+      // Alias operations are authorized on the alias's ARN (function:name:alias).
+      const alias = ALIAS_OPERATIONS.has(call.operation) && typeof p.Name === 'string' ? p.Name : undefined;
+      const qualifier = alias ?? (ref.startsWith('arn:') ? parts[7] : (parts[1] ?? p.Qualifier));
+      const needs = one(qualifier ? `${base}:${String(qualifier)}` : base);
+      // Code from S3 is read with the caller's permissions.
+      if (
+        call.operation === 'UpdateFunctionCode' &&
+        typeof p.S3Bucket === 'string' &&
+        typeof p.S3Key === 'string'
+      ) {
+        needs.push({
+          action: 's3:GetObject',
+          resource: `arn:${partition}:s3:::${p.S3Bucket}/${p.S3Key}`,
+          context: {},
+        });
+      }
+      return needs;
     }
     default:
       return one('*');

@@ -7,12 +7,18 @@ import { Elbv2Honesty, type RouterWrite } from './elbv2/service';
 import { type TargetHealthState, TargetHealthTruth, type TargetHealthView } from './elbv2/target-health';
 import { type Fault, Faults, faultResponse } from './faults';
 import { readBody, send, Upstream } from './http';
-import { type EmulatedFunction, EmulatedFunctions, invokeEmulated } from './lambda';
+import {
+  type EmulatedFunction,
+  EmulatedFunctions,
+  invokeEmulated,
+  LambdaHonesty,
+  lambdaCall,
+} from './lambda';
 
 export type { RouterWrite, RouterWriteAction } from './elbv2/service';
 export type { TargetHealthState, TargetHealthView } from './elbv2/target-health';
 export type { Fault } from './faults';
-export type { EmulatedFunction } from './lambda';
+export type { AliasWrite, EmulatedFunction, VersionBehaviour, VersionStatus } from './lambda';
 
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
@@ -45,6 +51,8 @@ export class HonestAws {
   private readonly elbv2: Elbv2Honesty;
   private readonly functions = new EmulatedFunctions();
   private readonly faults = new Faults();
+  /** Lambda versions and aliases made honest (see lambda/). */
+  readonly lambda: LambdaHonesty;
 
   private constructor(
     private readonly server: http.Server,
@@ -55,6 +63,7 @@ export class HonestAws {
     this.upstream = new Upstream(opts.motoEndpoint);
     this.truth = new TargetHealthTruth(this.upstream.origin, opts.initialMs ?? 2000);
     this.elbv2 = new Elbv2Honesty(this.upstream, this.truth, opts.awsForwardShape ?? true);
+    this.lambda = new LambdaHonesty(this.upstream.origin);
   }
 
   static async start(opts: HonestAwsOptions): Promise<HonestAws> {
@@ -146,7 +155,9 @@ export class HonestAws {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const call = describeCall(req, body);
+    const described = describeCall(req, body);
+    const call =
+      described && lambdaCall(described, req.method ?? 'GET', new URL(req.url ?? '/', 'http://proxy'), body);
     if (call) this.calls.push(call);
     const fault = call ? this.faults.take(call) : undefined;
     if (fault) {
@@ -157,6 +168,13 @@ export class HonestAws {
     if (emulated) {
       send(res, await invokeEmulated(emulated, body));
       return;
+    }
+    if (call?.service === 'lambda') {
+      const answered = await this.lambda.handle(call, () => this.upstream.forward(req, body));
+      if (answered) {
+        send(res, answered);
+        return;
+      }
     }
     if (call?.service === 'elasticloadbalancing') {
       const params = new URLSearchParams(new URL(req.url ?? '/', 'http://proxy').search);

@@ -270,6 +270,14 @@ export type CrossFieldViolation =
       readonly other: string;
     }
   | {
+      /** `field` with this value works only with `other` set to `otherValue`. */
+      readonly field: string;
+      readonly value: string;
+      readonly kind: 'requires';
+      readonly other: string;
+      readonly otherValue: string;
+    }
+  | {
       readonly field: 'pollSeconds';
       readonly value: number;
       readonly kind: 'exceeds';
@@ -325,9 +333,22 @@ function distinctKeys(
  * written: for the construct's token ARNs, the same token is the same group.
  */
 export function crossFieldViolation(
-  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & { readonly traffic: TrafficInput },
+  config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
+    readonly traffic: TrafficInput;
+    readonly deploy?: { readonly type: string };
+  },
 ): CrossFieldViolation | undefined {
   const { traffic } = config;
+  // lambda-version publishes a version of the router's function and points a helper alias at it.
+  if (config.deploy?.type === 'lambda-version' && traffic.type !== 'lambda-alias') {
+    return {
+      field: 'deploy.type',
+      value: 'lambda-version',
+      kind: 'requires',
+      other: 'traffic.type',
+      otherValue: 'lambda-alias',
+    };
+  }
   for (const [field, value, other, otherValue] of distinctKeys(traffic)) {
     if (value !== undefined && value === otherValue) {
       return { field: `traffic.${field}`, value, kind: 'same-as', other: `traffic.${other}` };

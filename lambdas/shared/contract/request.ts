@@ -5,6 +5,9 @@ import { firstProblem } from './problems';
 /** A container image tag's grammar: what pipelines already use to name a version. */
 export const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
+/** Base64 of a SHA-256 digest: 43 characters and one "=" of padding. */
+export const CODE_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+
 export const SCHEMA_CHANGES = ['none', 'expand', 'contract'] as const;
 export type SchemaChange = (typeof SCHEMA_CHANGES)[number];
 
@@ -26,6 +29,14 @@ export const cutoverRequestSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   schemaChange: z.enum(SCHEMA_CHANGES).default('none'),
   reason: reason.optional(),
+  /** The build the release must publish (deploy lambda-version): Lambda's CodeSha256 of the package. */
+  codeSha256: z
+    .string()
+    .regex(
+      CODE_SHA256,
+      'must be the base64 SHA-256 of the deployment package (44 characters, as Lambda reports CodeSha256)',
+    )
+    .optional(),
 });
 
 export const rollbackRequestSchema = z.strictObject({

@@ -1,7 +1,9 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { type Color, RouterStateUnknown, type RuntimeConfig } from '../contract';
 import { traced } from '../observability';
 import { AlbListenerRouter } from './alb-listener';
+import { LambdaAliasRouter } from './lambda-alias';
 import type { Router, RouterView } from './port';
 import { refuseSplit } from './split';
 
@@ -15,12 +17,15 @@ export function routerFor(config: Pick<RuntimeConfig, 'traffic'>): Router {
       elb ??= traced(new ElasticLoadBalancingV2Client({}));
       return new AlbListenerRouter(elb, config.traffic);
     case 'lambda-alias':
+      lambda ??= traced(new LambdaClient({}));
+      return new LambdaAliasRouter(lambda, config.traffic);
     case 'route53-weighted':
       throw new Error(`traffic.type ${config.traffic.type} has no router yet`);
   }
 }
 
 let elb: ElasticLoadBalancingV2Client | undefined;
+let lambda: LambdaClient | undefined;
 
 /** Someone else wrote the router since ResolveRoles read it: refuse to write over them. */
 export function expectLive(router: Router, view: RouterView, live: Color): void {

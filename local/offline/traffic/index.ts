@@ -1,7 +1,9 @@
 import { albListenerFixture } from './alb-listener';
+import { lambdaAliasFixture } from './lambda-alias';
 import type { TrafficFixture, TrafficFixtureContext } from './types';
 
 export type { AlbTrafficFixture } from './alb-listener';
+export type { LambdaAliasTrafficFixture } from './lambda-alias';
 export type { Side, SideWrite, TrafficFixture, TrafficFixtureContext } from './types';
 
 export type TrafficType = TrafficFixture['type'];
@@ -12,6 +14,7 @@ export function buildTrafficFixture(type: TrafficType, ctx: TrafficFixtureContex
     case 'alb-listener':
       return albListenerFixture(ctx);
     case 'lambda-alias':
+      return lambdaAliasFixture(ctx);
     case 'route53-weighted':
       throw new Error(`the offline runner has no ${type} world yet`);
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { parseFunctionRef } from '../common/arn';
-import type { ApiCall } from './api-calls';
-import type { UpstreamResponse } from './http';
+import { parseFunctionRef } from '../../common/arn';
+import type { ApiCall } from '../api-calls';
+import type { UpstreamResponse } from '../http';
 
 /** A stand-in for a Lambda function: receives the decoded event, returns the result (or throws). */
 export type EmulatedFunction = (event: unknown) => unknown;
