@@ -233,6 +233,11 @@ export async function lambdaAliasFixture(ctx: TrafficFixtureContext): Promise<La
     clearSideHealth() {
       aws.lambda.reset();
     },
+    async writeAsIs() {
+      const router = await aliasOf(aliasName);
+      if (!router) throw new Error(`alias ${aliasName} of ${functionName} does not exist`);
+      await setRouter(router.version, router.weights);
+    },
     violations: () => aws.lambda.violations,
     writes: () =>
       aws.lambda.aliasWrites.map((w) => ({

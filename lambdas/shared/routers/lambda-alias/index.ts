@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { isTransient } from '../../aws/transient';
 import { COLORS, type Color, type LambdaAliasTraffic, otherColor, RouterStateUnknown } from '../../contract';
-import type { Router, RouterView, SideHealth } from '../port';
+import type { Router, RouterView, RouterWords, SideHealth } from '../port';
 import { refuseSplit } from '../split';
 import {
   type AliasesRead,
@@ -26,6 +26,12 @@ export { helperAliasOf } from './aliases';
 export class LambdaAliasRouter implements Router {
   readonly kind = 'alias';
   readonly name: string;
+  readonly words: RouterWords = {
+    attach: (idle) =>
+      `create the live side's helper alias, then point ${idle}'s helper alias at the new version (Lambda reports a version's state without traffic, so nothing else is attached)`,
+    unattached: (idle) => `${idle} has no helper alias yet, so its version is not known`,
+    drain: 'nothing: versions are immutable',
+  };
   private aliases: AliasesRead | undefined;
   private roles: LambdaRouterRead | undefined;
 
