@@ -197,7 +197,8 @@ export class AlbListenerRouter implements Router {
       }
     }
     if (stuck.length === 0) return;
-    const weights = `${target}=${percent}, ${otherColor(target)}=${100 - percent}`;
+    const share = { [target]: percent, [otherColor(target)]: 100 - percent } as Record<Color, number>;
+    const weights = `blue=${share.blue}, green=${share.green}`;
     throw new RoutesLeftApart(
       leftApartMessage(
         { route: failed.state.route, error: failed.error },
