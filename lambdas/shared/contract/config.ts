@@ -87,15 +87,18 @@ export function trafficSchemas(arn: ArnField = arnField) {
     /** Further listeners (their default action) or listener rules switched with the listener. */
     routes: z
       .array(
-        z.union([
-          z.strictObject({ listenerArn: arn(LISTENER_ARN, LISTENER_WHAT) }),
-          z.strictObject({
-            ruleArn: arn(
-              LISTENER_RULE_ARN,
-              'a listener rule ARN (arn:aws:elasticloadbalancing:...:listener-rule/app/...)',
-            ),
-          }),
-        ]),
+        z.union(
+          [
+            z.strictObject({ listenerArn: arn(LISTENER_ARN, LISTENER_WHAT) }),
+            z.strictObject({
+              ruleArn: arn(
+                LISTENER_RULE_ARN,
+                'a listener rule ARN (arn:aws:elasticloadbalancing:...:listener-rule/app/...)',
+              ),
+            }),
+          ],
+          { error: 'must be {"listenerArn": "..."} or {"ruleArn": "..."}' },
+        ),
       )
       .max(LIMITS.routes.max, `lists at most ${LIMITS.routes.max} routes`)
       .optional(),
