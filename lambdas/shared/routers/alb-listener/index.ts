@@ -77,7 +77,7 @@ export class AlbListenerRouter implements Router {
         ? `the ${this.traffic.routes.length + 1} configured routes (traffic.listenerArn and traffic.routes)`
         : this.traffic.listenerArn;
       throw new RouterStateUnknown(
-        `${foreign.map((r) => r.description).join('; ')} also forward${one ? 's' : ''} to the blue or green target group; switching only ${switched} would leave ${one ? 'that route' : 'those routes'} on the old side: point ${one ? 'it' : 'them'} elsewhere or remove ${one ? 'it' : 'them'}${this.traffic.routes ? ', or list it in traffic.routes' : ''}`,
+        `${foreign.map((r) => r.description).join('; ')} also forward${one ? 's' : ''} to the blue or green target group; switching only ${switched} would leave ${one ? 'that route' : 'those routes'} on the old side: point ${one ? 'it' : 'them'} elsewhere or remove ${one ? 'it' : 'them'}${this.traffic.routes ? `, or list ${one ? 'it' : 'them'} in traffic.routes` : ''}`,
       );
     }
     // Both groups must exist; a missing one answers TargetGroupNotFound, which becomes RouterStateUnknown.
