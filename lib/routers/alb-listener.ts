@@ -7,17 +7,26 @@ function describe(...calls: string[]): Grant {
   return onAnyResource(WHY, ...calls.map((call) => `elasticloadbalancing:${call}`));
 }
 
-/** The `alb-listener` router: describes on `*` (they take no resource), ModifyListener on the listener only. */
+/**
+ * The `alb-listener` router: describes on `*` (they take no resource), ModifyListener on the
+ * listener and the further listeners of `routes`, ModifyRule on the rules of `routes` only.
+ */
 export function albListenerGrants(traffic: AlbTraffic): RouterGrants {
-  const modify: Grant = {
-    actions: ['elasticloadbalancing:ModifyListener'],
-    resources: [traffic.listenerArn],
-  };
+  const routes = traffic.routes ?? [];
+  const listeners = routes.flatMap((r) => ('listenerArn' in r ? [r.listenerArn] : []));
+  const rules = routes.flatMap((r) => ('ruleArn' in r ? [r.ruleArn] : []));
+  const modify: Grant[] = [
+    { actions: ['elasticloadbalancing:ModifyListener'], resources: [traffic.listenerArn, ...listeners] },
+    ...(rules.length > 0 ? [{ actions: ['elasticloadbalancing:ModifyRule'], resources: rules }] : []),
+  ];
+  // Reading the routes' rules by ARN is one more Describe call, only when rules are configured.
+  const read =
+    rules.length > 0 ? describe('DescribeListeners', 'DescribeRules') : describe('DescribeListeners');
   return {
-    read: [describe('DescribeListeners')],
+    read: [read],
     inspect: [describe('DescribeListeners', 'DescribeRules', 'DescribeTargetHealth')],
-    attach: [modify, describe('DescribeListeners')],
-    write: [modify, describe('DescribeListeners')],
+    attach: [...modify, read],
+    write: [...modify, read],
     health: [describe('DescribeTargetHealth')],
     drain: [describe('DescribeTargetGroupAttributes')],
   };

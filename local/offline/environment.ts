@@ -32,6 +32,11 @@ export interface OfflineOptions {
   readonly healthTimeoutSeconds?: number;
   readonly targetsPerSide?: number;
   readonly deregistrationDelaySeconds?: number;
+  /**
+   * `alb-listener`: also builds further routes to blue (HTTP:80 forwarding, a `/api/*` rule on
+   * HTTPS:443) and lists them in `traffic.routes`.
+   */
+  readonly albRoutes?: boolean;
   /** How long freshly referenced targets report `initial`. */
   readonly initialMs?: number;
   /**

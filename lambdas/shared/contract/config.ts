@@ -87,15 +87,18 @@ export function trafficSchemas(arn: ArnField = arnField) {
     /** Further listeners (their default action) or listener rules switched with the listener. */
     routes: z
       .array(
-        z.union([
-          z.strictObject({ listenerArn: arn(LISTENER_ARN, LISTENER_WHAT) }),
-          z.strictObject({
-            ruleArn: arn(
-              LISTENER_RULE_ARN,
-              'a listener rule ARN (arn:aws:elasticloadbalancing:...:listener-rule/app/...)',
-            ),
-          }),
-        ]),
+        z.union(
+          [
+            z.strictObject({ listenerArn: arn(LISTENER_ARN, LISTENER_WHAT) }),
+            z.strictObject({
+              ruleArn: arn(
+                LISTENER_RULE_ARN,
+                'a listener rule ARN (arn:aws:elasticloadbalancing:...:listener-rule/app/...)',
+              ),
+            }),
+          ],
+          { error: 'must be {"listenerArn": "..."} or {"ruleArn": "..."}' },
+        ),
       )
       .max(LIMITS.routes.max, `lists at most ${LIMITS.routes.max} routes`)
       .optional(),
@@ -328,6 +331,25 @@ function distinctKeys(
 }
 
 /**
+ * A route listed twice in `traffic.routes`, or the listener itself listed there: each route is
+ * written once per switch, so a second entry would be a second write of the same route.
+ */
+function routeListedTwice(
+  traffic: Extract<TrafficInput, { type: 'alb-listener' }>,
+): CrossFieldViolation | undefined {
+  const seen = new Map<string, string>([[traffic.listenerArn, 'traffic.listenerArn']]);
+  for (const [i, route] of (traffic.routes ?? []).entries()) {
+    const [key, arn] =
+      'listenerArn' in route ? ['listenerArn', route.listenerArn] : ['ruleArn', route.ruleArn];
+    const field = `traffic.routes[${i}].${key}`;
+    const first = seen.get(arn);
+    if (first) return { field, value: arn, kind: 'same-as', other: first };
+    seen.set(arn, field);
+  }
+  return undefined;
+}
+
+/**
  * The rules that span two fields, shared by the config file and the construct's props. Timings not
  * given count with their defaults, so both refuse the same combinations. ARNs are compared as
  * written: for the construct's token ARNs, the same token is the same group.
@@ -353,6 +375,10 @@ export function crossFieldViolation(
     if (value !== undefined && value === otherValue) {
       return { field: `traffic.${field}`, value, kind: 'same-as', other: `traffic.${other}` };
     }
+  }
+  if (traffic.type === 'alb-listener') {
+    const twice = routeListedTwice(traffic);
+    if (twice) return twice;
   }
   if (traffic.type === 'route53-weighted') {
     for (const color of COLORS) {

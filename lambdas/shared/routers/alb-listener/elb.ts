@@ -7,9 +7,12 @@ import {
   type ElasticLoadBalancingV2Client,
   type Listener,
   ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { RouterStateUnknown } from '../../contract';
 import { type Route, referencedTargetGroups } from './forward';
+import type { ConfiguredRoute } from './routes';
 import type { TargetState } from './targets';
 
 /** The ELBv2 calls of the ALB router, each turning AWS's "not found" into RouterStateUnknown. */
@@ -121,4 +124,73 @@ export async function modifyDefaultActions(
   actions: Action[],
 ): Promise<void> {
   await client.send(new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: actions }));
+}
+
+/** A listener rule's actions, replaced whole. */
+export async function modifyRuleActions(
+  client: ElasticLoadBalancingV2Client,
+  ruleArn: string,
+  actions: Action[],
+): Promise<void> {
+  await client.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: actions }));
+}
+
+/**
+ * The further listeners of `traffic.routes`, in one call. When one does not exist AWS answers for
+ * the whole call, so each is then asked alone, to name the one missing by its config key.
+ */
+export async function describeRouteListeners(
+  client: ElasticLoadBalancingV2Client,
+  routes: readonly ConfiguredRoute[],
+): Promise<Map<string, Listener>> {
+  if (routes.length === 0) return new Map();
+  try {
+    const out = await client.send(new DescribeListenersCommand({ ListenerArns: routes.map((r) => r.arn) }));
+    return new Map((out.Listeners ?? []).map((l) => [l.ListenerArn ?? '', l]));
+  } catch (error) {
+    if (errorName(error) !== 'ListenerNotFoundException') throw error;
+    await nameTheMissing(routes, 'ListenerNotFoundException', (arn) =>
+      client.send(new DescribeListenersCommand({ ListenerArns: [arn] })),
+    );
+    throw error;
+  }
+}
+
+/** The rules of `traffic.routes`, in one call, as describeRouteListeners does for listeners. */
+export async function describeRouteRules(
+  client: ElasticLoadBalancingV2Client,
+  routes: readonly ConfiguredRoute[],
+): Promise<Map<string, Rule>> {
+  if (routes.length === 0) return new Map();
+  try {
+    const out = await client.send(new DescribeRulesCommand({ RuleArns: routes.map((r) => r.arn) }));
+    return new Map((out.Rules ?? []).map((r) => [r.RuleArn ?? '', r]));
+  } catch (error) {
+    if (errorName(error) !== 'RuleNotFoundException') throw error;
+    await nameTheMissing(routes, 'RuleNotFoundException', (arn) =>
+      client.send(new DescribeRulesCommand({ RuleArns: [arn] })),
+    );
+    throw error;
+  }
+}
+
+async function nameTheMissing(
+  routes: readonly ConfiguredRoute[],
+  notFound: string,
+  describeOne: (arn: string) => Promise<unknown>,
+): Promise<void> {
+  for (const route of routes) {
+    try {
+      await describeOne(route.arn);
+    } catch (error) {
+      if (errorName(error) === notFound) throw missingRoute(route);
+      throw error;
+    }
+  }
+}
+
+export function missingRoute(route: ConfiguredRoute): RouterStateUnknown {
+  return new RouterStateUnknown(
+    `${route.kind} ${route.arn} (${route.field}) was not found: check ${route.field} and the region`,
+  );
 }

@@ -50,6 +50,12 @@ export function referencedTargetGroups(actions: readonly ForwardShape[] | undefi
   return (actions ?? []).filter((a) => a.Type === 'forward').flatMap((a) => Object.keys(forwardTargets(a)));
 }
 
+/** How a route is named in messages, and what its action list is called ("default action", "action"). */
+export interface RouteLabel {
+  readonly name: string;
+  readonly actions: 'default action' | 'action';
+}
+
 export interface RouterRead {
   /** The color receiving all traffic (during a split, the larger share; blue at a tie). */
   readonly live: Color;
@@ -69,14 +75,14 @@ export function readRouter(
   traffic: AlbTraffic,
   actions: readonly Action[] | undefined,
   opts: { readonly allowSplit?: boolean } = {},
+  route: RouteLabel = { name: `listener ${traffic.listenerArn}`, actions: 'default action' },
 ): RouterRead {
-  const listenerArn = traffic.listenerArn;
   const forwards = (actions ?? []).filter((a) => a.Type === 'forward');
   const others = (actions ?? []).filter((a) => a.Type !== 'forward' && !a.Type?.startsWith('authenticate-'));
   if (forwards.length !== 1 || others.length > 0) {
     const types = (actions ?? []).map((a) => a.Type ?? '?').join(', ') || 'none';
     throw new RouterStateUnknown(
-      `listener ${listenerArn} must have one forward default action listing the blue and green target groups; it has: ${types}`,
+      `${route.name} must have one forward ${route.actions} listing the blue and green target groups; it has: ${types}`,
     );
   }
   const weights = forwardTargets(forwards[0]!);
@@ -85,7 +91,7 @@ export function readRouter(
     const color = colorOf(traffic, arn);
     if (!color) {
       throw new RouterStateUnknown(
-        `listener ${listenerArn} forwards to target group ${arn}, which is neither the blue nor the green group of this service`,
+        `${route.name} forwards to target group ${arn}, which is neither the blue nor the green group of this service`,
       );
     }
     byColor[color] = weight;
@@ -102,8 +108,8 @@ export function readRouter(
     const described = `blue=${byColor.blue ?? 'absent'}, green=${byColor.green ?? 'absent'}`;
     throw new RouterStateUnknown(
       withWeight.length === 0
-        ? `listener ${listenerArn} sends traffic to neither side (${described}); set one side's weight by hand, then retry`
-        : splitMessage(`listener ${listenerArn}`, described),
+        ? `${route.name} sends traffic to neither side (${described}); set one side's weight by hand, then retry`
+        : splitMessage(route.name, described),
     );
   }
   const live = withWeight[0]!;
@@ -127,13 +133,7 @@ export function weightsFor(traffic: AlbTraffic, target: Color, percent = 100): F
  */
 export function withForwardWeights(actions: readonly Action[], weights: ForwardWeights): Action[] {
   return actions.map((action) => {
-    if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
-      // AWS never returns the client secret on Describe; written back without it, ModifyListener
-      // would be refused, so the listener keeps the secret it has.
-      const { ClientSecret: _hidden, ...oidc } = action.AuthenticateOidcConfig;
-      return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
-    }
-    if (action.Type !== 'forward') return action;
+    if (action.Type !== 'forward') return keepingSecret(action);
     return {
       Type: 'forward',
       Order: action.Order,
@@ -145,6 +145,24 @@ export function withForwardWeights(actions: readonly Action[], weights: ForwardW
   });
 }
 
+/**
+ * The action list exactly as read, fit to be written back (a put-back after a failed write): only
+ * an OIDC action's client secret, which Describe never returns, is kept as the route has it.
+ */
+export function asRead(actions: readonly Action[]): Action[] {
+  return actions.map(keepingSecret);
+}
+
+function keepingSecret(action: Action): Action {
+  if (action.Type === 'authenticate-oidc' && action.AuthenticateOidcConfig) {
+    // AWS never returns the client secret on Describe; written back without it, the write would be
+    // refused, so the route keeps the secret it has.
+    const { ClientSecret: _hidden, ...oidc } = action.AuthenticateOidcConfig;
+    return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
+  }
+  return action;
+}
+
 export interface Route {
   readonly kind: 'listener' | 'rule';
   readonly arn: string;
@@ -153,14 +171,20 @@ export interface Route {
 }
 
 /**
- * Every route other than the configured listener's default action that forwards to blue or green.
- * The workflow would switch one route and leave the others pointing at the old side, so it refuses.
+ * Every route other than the configured ones (the listener's default action and `routes`) that
+ * forwards to blue or green. The workflow would switch the configured routes and leave the others
+ * pointing at the old side, so it refuses.
  */
 export function unconfiguredRoutes(traffic: AlbTraffic, routes: readonly Route[]): Route[] {
   const ours = new Set(COLORS.map((color) => targetGroupOf(traffic, color)));
+  const listeners = new Set([
+    traffic.listenerArn,
+    ...(traffic.routes ?? []).flatMap((r) => ('listenerArn' in r ? [r.listenerArn] : [])),
+  ]);
+  const rules = new Set((traffic.routes ?? []).flatMap((r) => ('ruleArn' in r ? [r.ruleArn] : [])));
   return routes.filter(
     (route) =>
-      !(route.kind === 'listener' && route.arn === traffic.listenerArn) &&
+      !(route.kind === 'listener' ? listeners : rules).has(route.arn) &&
       route.targetGroupArns.some((arn) => ours.has(arn)),
   );
 }

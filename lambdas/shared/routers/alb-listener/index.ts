@@ -1,21 +1,48 @@
 import type { ElasticLoadBalancingV2Client, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { isRefusal } from '../../aws/transient';
 import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
 import type { Router, RouterView, RouterWords, SideHealth } from '../port';
 import { refuseSplit } from '../split';
 import {
   deregistrationDelaySeconds,
   describeListener,
+  describeRouteListeners,
+  describeRouteRules,
   describeTargetHealth,
   listRoutes,
+  missingRoute,
   modifyDefaultActions,
+  modifyRuleActions,
 } from './elb';
-import { readRouter, targetGroupOf, unconfiguredRoutes, weightsFor, withForwardWeights } from './forward';
+import { readRouter, targetGroupOf, unconfiguredRoutes, weightsFor } from './forward';
+import {
+  type ConfiguredRoute,
+  furtherRoutes,
+  labelOf,
+  leftApartMessage,
+  loadBalancerOf,
+  mainRoute,
+  putBackPlan,
+  type RouteState,
+  RoutesLeftApart,
+  type RouteWrite,
+  requireAgreement,
+  type StuckRoute,
+  switchPlan,
+} from './routes';
 import { summarizeHealth } from './targets';
+
+/** What the last read saw: the view, and every configured route (the listener first) as read. */
+interface LastRead {
+  readonly view: RouterView;
+  readonly routes: readonly RouteState[];
+}
 
 /**
  * The `alb-listener` router: one forward default action listing both target groups, switched by
- * rewriting its weights. Writes start from the listener as last read, so the rest of the action
- * list (authentication, stickiness) is kept exactly as the operator set it.
+ * rewriting its weights, together with the further listeners and rules of `traffic.routes`. Writes
+ * start from the routes as last read, so the rest of each action list (authentication, stickiness)
+ * is kept exactly as the operator set it.
  */
 export class AlbListenerRouter implements Router {
   readonly kind = 'listener';
@@ -26,7 +53,7 @@ export class AlbListenerRouter implements Router {
     unattached: (idle) => `${idle} is not in the forward action yet, so the ALB does not health-check it`,
     drain: 'its deregistration delay',
   };
-  private listener: Listener | undefined;
+  private last: LastRead | undefined;
 
   constructor(
     private readonly elb: ElasticLoadBalancingV2Client,
@@ -36,8 +63,14 @@ export class AlbListenerRouter implements Router {
   }
 
   async read(): Promise<RouterView> {
-    this.listener = await describeListener(this.elb, this.traffic.listenerArn);
-    return this.viewOf(this.listener);
+    const listener = await describeListener(this.elb, this.traffic.listenerArn);
+    const actions = listener.DefaultActions ?? [];
+    const main: RouteState = { route: mainRoute(this.traffic), actions, read: this.readActions(actions) };
+    const further = await this.readFurtherRoutes(listener.LoadBalancerArn ?? '');
+    requireAgreement(main, further);
+    const view = this.viewOf(listener, main);
+    this.last = { view, routes: [main, ...further] };
+    return view;
   }
 
   async inspect(): Promise<RouterView> {
@@ -46,8 +79,11 @@ export class AlbListenerRouter implements Router {
     const foreign = unconfiguredRoutes(this.traffic, await listRoutes(this.elb, view.scope));
     if (foreign.length > 0) {
       const one = foreign.length === 1;
+      const switched = this.traffic.routes?.length
+        ? `the ${this.traffic.routes.length + 1} configured routes (traffic.listenerArn and traffic.routes)`
+        : this.traffic.listenerArn;
       throw new RouterStateUnknown(
-        `${foreign.map((r) => r.description).join('; ')} also forward${one ? 's' : ''} to the blue or green target group; switching only ${this.traffic.listenerArn} would leave ${one ? 'that route' : 'those routes'} on the old side: point ${one ? 'it' : 'them'} elsewhere or remove ${one ? 'it' : 'them'}`,
+        `${foreign.map((r) => r.description).join('; ')} also forward${one ? 's' : ''} to the blue or green target group; switching only ${switched} would leave ${one ? 'that route' : 'those routes'} on the old side: point ${one ? 'it' : 'them'} elsewhere or remove ${one ? 'it' : 'them'}${this.traffic.routes ? `, or list ${one ? 'it' : 'them'} in traffic.routes` : ''}`,
       );
     }
     // Both groups must exist; a missing one answers TargetGroupNotFound, which becomes RouterStateUnknown.
@@ -56,17 +92,36 @@ export class AlbListenerRouter implements Router {
   }
 
   async attachIdle(): Promise<boolean> {
-    const view = this.listener ? this.viewOf(this.listener) : await this.read();
+    const view = this.last?.view ?? (await this.read());
     if (view.idleAttached) return false;
     await this.write(view.live);
     return true;
   }
 
+  /**
+   * Writes every configured route, the listener last (see switchPlan). A write that fails puts the
+   * routes already written back as read, then rethrows the error, so a refusal still means that
+   * nothing moved; if putting back fails too, RoutesLeftApart says which route is left where.
+   */
   async write(target: Color, percent = 100): Promise<void> {
-    if (!this.listener) await this.read();
-    const weights = weightsFor(this.traffic, target, percent);
-    const actions = withForwardWeights(this.listener?.DefaultActions ?? [], weights);
-    await modifyDefaultActions(this.elb, this.traffic.listenerArn, actions);
+    if (!this.last) await this.read();
+    const routes = this.last?.routes ?? [];
+    const written: RouteState[] = [];
+    for (const step of switchPlan(routes, weightsFor(this.traffic, target, percent))) {
+      const state = routes.find((r) => r.route.field === step.route.field)!;
+      try {
+        await this.send(step);
+      } catch (error) {
+        // With the listener alone there is nothing to put back: the caller handles its one write.
+        if (routes.length > 1) {
+          const e = error instanceof Error ? error : new Error(String(error));
+          // A refusal changed nothing; anything else may have landed, so that route goes back too.
+          await this.putBack(written, { state, error: e, unsure: !isRefusal(e) }, target, percent);
+        }
+        throw error;
+      }
+      written.push(state);
+    }
   }
 
   async sideHealth(color: Color): Promise<SideHealth> {
@@ -78,11 +133,94 @@ export class AlbListenerRouter implements Router {
     return deregistrationDelaySeconds(this.elb, targetGroupOf(this.traffic, color));
   }
 
-  private viewOf(listener: Listener): RouterView {
-    const read = readRouter(this.traffic, listener.DefaultActions, { allowSplit: !!this.traffic.shift });
+  private readActions(actions: Listener['DefaultActions'], route?: ConfiguredRoute) {
+    return readRouter(
+      this.traffic,
+      actions,
+      { allowSplit: !!this.traffic.shift },
+      route ? labelOf(route) : undefined,
+    );
+  }
+
+  /** The routes of `traffic.routes` as read: they must exist and be routes of the listener's load balancer. */
+  private async readFurtherRoutes(loadBalancerArn: string): Promise<RouteState[]> {
+    const further = furtherRoutes(this.traffic);
+    if (further.length === 0) return [];
+    const [listeners, rules] = await Promise.all([
+      describeRouteListeners(
+        this.elb,
+        further.filter((r) => r.kind === 'listener'),
+      ),
+      describeRouteRules(
+        this.elb,
+        further.filter((r) => r.kind === 'rule'),
+      ),
+    ]);
+    return further.map((route) => {
+      const found = route.kind === 'listener' ? listeners.get(route.arn) : rules.get(route.arn);
+      if (!found) throw missingRoute(route);
+      const owner =
+        route.kind === 'listener'
+          ? ((found as Listener).LoadBalancerArn ?? loadBalancerOf(route.arn))
+          : loadBalancerOf(route.arn);
+      if (owner !== loadBalancerArn) {
+        throw new RouterStateUnknown(
+          `${labelOf(route).name} belongs to load balancer ${owner}, not to ${loadBalancerArn} of traffic.listenerArn: only routes of the listener's load balancer can be switched with it (a route elsewhere is not checked for other routes to the groups)`,
+        );
+      }
+      if ('IsDefault' in found && found.IsDefault) {
+        throw new RouterStateUnknown(
+          `${labelOf(route).name} is the default rule of its listener, which AWS changes only through the listener: list the listener instead ({"listenerArn": "${route.arn.replace(':listener-rule/', ':listener/').replace(/\/[^/]+$/, '')}"})`,
+        );
+      }
+      const actions = ('Actions' in found ? found.Actions : (found as Listener).DefaultActions) ?? [];
+      return { route, actions, read: this.readActions(actions, route) };
+    });
+  }
+
+  private async send(step: RouteWrite): Promise<void> {
+    if (step.route.kind === 'listener') await modifyDefaultActions(this.elb, step.route.arn, step.actions);
+    else await modifyRuleActions(this.elb, step.route.arn, step.actions);
+  }
+
+  /** Puts back the routes written before `failed`; throws RoutesLeftApart when some stay where they are. */
+  private async putBack(
+    written: readonly RouteState[],
+    failed: { readonly state: RouteState; readonly error: Error; readonly unsure: boolean },
+    target: Color,
+    percent: number,
+  ): Promise<void> {
+    const stuck: StuckRoute[] = [];
+    const back: ConfiguredRoute[] = [];
+    for (const step of putBackPlan(written, failed.unsure ? failed.state : undefined)) {
+      try {
+        await this.send(step);
+        back.push(step.route);
+      } catch (putBackError) {
+        const error = putBackError instanceof Error ? putBackError : new Error(String(putBackError));
+        const unsure = failed.unsure && step.route === failed.state.route;
+        stuck.push({ route: step.route, error, ...(unsure ? { unsure } : {}) });
+      }
+    }
+    if (stuck.length === 0) return;
+    const share = { [target]: percent, [otherColor(target)]: 100 - percent } as Record<Color, number>;
+    const weights = `blue=${share.blue}, green=${share.green}`;
+    throw new RoutesLeftApart(
+      leftApartMessage(
+        { route: failed.state.route, error: failed.error },
+        weights,
+        back,
+        stuck,
+        failed.state.read,
+      ),
+      { cause: failed.error },
+    );
+  }
+
+  private viewOf(listener: Listener, main: RouteState): RouterView {
     return {
-      ...read,
-      idle: otherColor(read.live),
+      ...main.read,
+      idle: otherColor(main.read.live),
       sides: { blue: this.traffic.blueTargetGroupArn, green: this.traffic.greenTargetGroupArn },
       scope: listener.LoadBalancerArn ?? '',
     };
