@@ -1,8 +1,10 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { type Color, RouterStateUnknown, type RuntimeConfig } from '../contract';
 import { traced } from '../observability';
 import { AlbListenerRouter } from './alb-listener';
 import type { Router, RouterView } from './port';
+import { Route53WeightedRouter } from './route53-weighted';
 import { refuseSplit } from './split';
 
 export type { Router, RouterView, SideHealth } from './port';
@@ -14,13 +16,27 @@ export function routerFor(config: Pick<RuntimeConfig, 'traffic'>): Router {
     case 'alb-listener':
       elb ??= traced(new ElasticLoadBalancingV2Client({}));
       return new AlbListenerRouter(elb, config.traffic);
-    case 'lambda-alias':
     case 'route53-weighted':
+      route53 ??= traced(new Route53Client({}));
+      return new Route53WeightedRouter(route53, elbOf, config.traffic);
+    case 'lambda-alias':
       throw new Error(`traffic.type ${config.traffic.type} has no router yet`);
   }
 }
 
 let elb: ElasticLoadBalancingV2Client | undefined;
+let route53: Route53Client | undefined;
+const elbByRegion = new Map<string, ElasticLoadBalancingV2Client>();
+
+/** An ELB client per region: a Route 53 side's target group may live in any region. */
+function elbOf(region: string): ElasticLoadBalancingV2Client {
+  let client = elbByRegion.get(region);
+  if (!client) {
+    client = traced(new ElasticLoadBalancingV2Client(region ? { region } : {}));
+    elbByRegion.set(region, client);
+  }
+  return client;
+}
 
 /** Someone else wrote the router since ResolveRoles read it: refuse to write over them. */
 export function expectLive(router: Router, view: RouterView, live: Color): void {
