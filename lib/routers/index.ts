@@ -1,6 +1,7 @@
 import type { TrafficConfig } from '../handler-contract';
 import { albListenerGrants } from './alb-listener';
 import type { Grant, RouterGrants, RouterUse } from './grant';
+import { route53WeightedGrants } from './route53-weighted';
 
 export type { Grant, RouterGrants, RouterUse } from './grant';
 
@@ -9,8 +10,9 @@ export function routerGrants(traffic: TrafficConfig): RouterGrants {
   switch (traffic.type) {
     case 'alb-listener':
       return albListenerGrants(traffic);
-    case 'lambda-alias':
     case 'route53-weighted':
+      return route53WeightedGrants(traffic);
+    case 'lambda-alias':
       throw new Error(`traffic.type ${traffic.type} has no grants yet`);
   }
 }
