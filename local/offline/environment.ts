@@ -32,6 +32,10 @@ export interface OfflineOptions {
   readonly healthTimeoutSeconds?: number;
   readonly targetsPerSide?: number;
   readonly deregistrationDelaySeconds?: number;
+  /** `route53-weighted`: each side's health from its target group (default) or a Route 53 health check. */
+  readonly healthSource?: 'target-group' | 'health-check';
+  /** `route53-weighted`: the records' TTL, which is the drain; default 1 so scenarios stay short. */
+  readonly recordTtlSeconds?: number;
   /** How long freshly referenced targets report `initial`. */
   readonly initialMs?: number;
   /**

@@ -8,11 +8,14 @@ import { type TargetHealthState, TargetHealthTruth, type TargetHealthView } from
 import { type Fault, Faults, faultResponse } from './faults';
 import { readBody, send, Upstream } from './http';
 import { type EmulatedFunction, EmulatedFunctions, invokeEmulated } from './lambda';
+import { withRoute53Operation } from './route53/calls';
+import { Route53Honesty } from './route53/service';
 
 export type { RouterWrite, RouterWriteAction } from './elbv2/service';
 export type { TargetHealthState, TargetHealthView } from './elbv2/target-health';
 export type { Fault } from './faults';
 export type { EmulatedFunction } from './lambda';
+export type { HealthCheckScript, RecordWrite, WatchedRecords } from './route53/service';
 
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
@@ -33,6 +36,8 @@ export interface HonestAwsOptions {
   readonly awsForwardShape?: boolean;
   /** Region whose current references count as settled at start. Default us-east-1. */
   readonly region?: string;
+  /** How long a Route 53 change stays PENDING before INSYNC. Default 1000. */
+  readonly insyncMs?: number;
 }
 
 export class HonestAws {
@@ -45,6 +50,8 @@ export class HonestAws {
   private readonly elbv2: Elbv2Honesty;
   private readonly functions = new EmulatedFunctions();
   private readonly faults = new Faults();
+  /** Route 53 made honest: atomic, exact change batches, PENDING before INSYNC, scripted health checks. */
+  readonly route53: Route53Honesty;
 
   private constructor(
     private readonly server: http.Server,
@@ -55,6 +62,7 @@ export class HonestAws {
     this.upstream = new Upstream(opts.motoEndpoint);
     this.truth = new TargetHealthTruth(this.upstream.origin, opts.initialMs ?? 2000);
     this.elbv2 = new Elbv2Honesty(this.upstream, this.truth, opts.awsForwardShape ?? true);
+    this.route53 = new Route53Honesty(this.upstream, opts.insyncMs ?? 1000);
   }
 
   static async start(opts: HonestAwsOptions): Promise<HonestAws> {
@@ -142,11 +150,12 @@ export class HonestAws {
     });
     this.upstream.destroy();
     this.truth.close();
+    this.route53.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const call = describeCall(req, body);
+    const call = withRoute53Operation(describeCall(req, body), req, body);
     if (call) this.calls.push(call);
     const fault = call ? this.faults.take(call) : undefined;
     if (fault) {
@@ -166,6 +175,10 @@ export class HonestAws {
         send(res, await this.elbv2.handle(call.region, req, body, params));
         return;
       }
+    }
+    if (call?.service === 'route53') {
+      send(res, await this.route53.handle(req, body));
+      return;
     }
     send(res, await this.upstream.forward(req, body));
   }

@@ -1,7 +1,9 @@
 import { albListenerFixture } from './alb-listener';
+import { route53WeightedFixture } from './route53-weighted';
 import type { TrafficFixture, TrafficFixtureContext } from './types';
 
 export type { AlbTrafficFixture } from './alb-listener';
+export type { Route53TrafficFixture } from './route53-weighted';
 export type { Side, SideWrite, TrafficFixture, TrafficFixtureContext } from './types';
 
 export type TrafficType = TrafficFixture['type'];
@@ -11,8 +13,9 @@ export function buildTrafficFixture(type: TrafficType, ctx: TrafficFixtureContex
   switch (type) {
     case 'alb-listener':
       return albListenerFixture(ctx);
-    case 'lambda-alias':
     case 'route53-weighted':
+      return route53WeightedFixture(ctx);
+    case 'lambda-alias':
       throw new Error(`the offline runner has no ${type} world yet`);
   }
 }
