@@ -54,8 +54,8 @@ export function route53WeightedGrants(traffic: Route53Traffic): RouterGrants {
   return {
     read: [list],
     inspect: [list, ...health],
-    // Both records always exist: attaching writes nothing and reads only what `read` grants.
-    attach: [list],
+    // Both records always exist: attaching writes nothing (its read is the `read` use).
+    attach: [],
     write: [change, getChange, list],
     health,
     drain: [
