@@ -20,7 +20,8 @@ export type { HealthCheckScript, RecordWrite, WatchedRecords } from './route53/s
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
  * than AWS. One module per AWS service it makes honest: ELBv2 (target health, AWS's forward shape,
- * the record of router writes; see elbv2/) and Lambda (functions emulated in-process, since moto
+ * the record of router writes; see elbv2/), Route 53 (atomic, exact change batches, PENDING before
+ * INSYNC, scripted health checks; see route53/) and Lambda (functions emulated in-process, since moto
  * cannot run them without Docker). Around them: the call log and injected faults, for every service.
  *
  * Groups already referenced when the proxy first looks at a region (at start for `region`, on the

@@ -18,6 +18,12 @@ const env = useOfflineEnvironment({
 const router = (): Route53TrafficFixture => env.router as Route53TrafficFixture;
 const switchedTo = (color: 'blue' | 'green') => waitFor(async () => (await env.weights())[color] === 100);
 
+/**
+ * Resolvers keep a record's old answer for its TTL (1 s here): a cutover back to the side that just
+ * lost its traffic is refused until then (the drain). Scenarios that follow a switch wait it out.
+ */
+const ttlPassed = () => new Promise((r) => setTimeout(r, 1500));
+
 async function liveSide(): Promise<'blue' | 'green'> {
   return (await env.weights()).blue === 100 ? 'blue' : 'green';
 }
@@ -87,6 +93,7 @@ describe('route53-weighted: releases', () => {
 
   it('rolls back by itself when an alarm fires during the bake: the weights go back', async () => {
     const alarm = router().alarmNames[0] ?? '';
+    await ttlPassed();
     const live = await liveSide();
     const idle = live === 'blue' ? 'green' : 'blue';
     const execution = env.start({ action: 'cutover', version: 'v5' });
@@ -106,6 +113,7 @@ describe('route53-weighted: releases', () => {
 describe('route53-weighted: records edited by hand', () => {
   let live: 'blue' | 'green' = 'blue';
   beforeEach(async () => {
+    await ttlPassed();
     live = await liveSide();
   });
   afterEach(async () => {
