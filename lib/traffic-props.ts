@@ -59,21 +59,42 @@ export interface LambdaAliasTraffic {
   readonly shift?: TrafficShift;
 }
 
-/** The router: two weighted Route 53 records of one name and type. */
+/**
+ * The router: two weighted Route 53 records of one name and type, told apart by set identifier.
+ * Give each side one health source: a target group ARN or a Route 53 health check id.
+ */
 export interface Route53WeightedTraffic {
+  /** Router type. */
   readonly type: 'route53-weighted';
+  /** The hosted zone's id (without `/hostedzone/`). */
   readonly hostedZoneId: string;
+  /** The records' DNS name, e.g. `api.example.com` (trailing dot optional, compared case-insensitively). */
   readonly recordName: string;
+  /** The records' type, e.g. `A` (alias or not) or `CNAME`. */
   readonly recordType: string;
   /** @default 'blue' */
   readonly blueSetIdentifier?: string;
   /** @default 'green' */
   readonly greenSetIdentifier?: string;
-  /** Blue's health: all targets of this group healthy (the ARN's region is read). Or blueHealthCheckId. */
+  /**
+   * Blue's health: all targets of this group healthy (read in the ARN's region).
+   * @default none: give blueHealthCheckId instead
+   */
   readonly blueTargetGroupArn?: string;
+  /**
+   * Green's health: all targets of this group healthy (read in the ARN's region).
+   * @default none: give greenHealthCheckId instead
+   */
   readonly greenTargetGroupArn?: string;
-  /** Blue's health: a Route 53 health check every checker reports healthy. Or blueTargetGroupArn. */
+  /**
+   * Blue's health: a Route 53 health check that every checker reports healthy.
+   * @default none: give blueTargetGroupArn instead
+   */
   readonly blueHealthCheckId?: string;
+  /**
+   * Green's health: a Route 53 health check that every checker reports healthy.
+   * @default none: give greenTargetGroupArn instead
+   */
   readonly greenHealthCheckId?: string;
   /** @default all traffic moves at once */
   readonly shift?: TrafficShift;

@@ -2,6 +2,7 @@ import type { TrafficConfig } from '../handler-contract';
 import { albListenerGrants } from './alb-listener';
 import type { Grant, RouterGrants, RouterUse } from './grant';
 import { lambdaAliasGrants } from './lambda-alias';
+import { route53WeightedGrants } from './route53-weighted';
 
 export type { Grant, RouterGrants, RouterUse } from './grant';
 
@@ -13,7 +14,7 @@ export function routerGrants(traffic: TrafficConfig): RouterGrants {
     case 'lambda-alias':
       return lambdaAliasGrants(traffic);
     case 'route53-weighted':
-      throw new Error(`traffic.type ${traffic.type} has no grants yet`);
+      return route53WeightedGrants(traffic);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { PolicyStatement } from '../assembly/types';
+import { normalizedRecordName } from '../offline/product';
 import type { ApiCall } from '../proxy/api-calls';
 
 /**
@@ -13,8 +14,11 @@ export interface RequiredPermission {
   readonly action: string;
   /** The ARN IAM authorizes against, or `*` where the action has no resource-level permissions. */
   readonly resource: string;
-  /** Condition keys the request carries (e.g. `cloudwatch:namespace`). */
-  readonly context: Readonly<Record<string, string>>;
+  /**
+   * Condition keys the request carries (e.g. `cloudwatch:namespace`); a multi-valued key (e.g.
+   * `route53:ChangeResourceRecordSetsActions`, one value per change) as a list.
+   */
+  readonly context: Readonly<Record<string, string | readonly string[]>>;
 }
 
 export interface Account {
@@ -36,7 +40,7 @@ export function requiredPermissions(call: ApiCall, { partition, account }: Accou
   const p = call.params;
   const arn = (service: string, resource: string) =>
     `arn:${partition}:${service}:${call.region}:${account}:${resource}`;
-  const one = (resource: string, context: Record<string, string> = {}): RequiredPermission[] => [
+  const one = (resource: string, context: RequiredPermission['context'] = {}): RequiredPermission[] => [
     { action, resource, context },
   ];
 
@@ -100,6 +104,35 @@ export function requiredPermissions(call: ApiCall, { partition, account }: Accou
       }
       return needs;
     }
+    case 'route53': {
+      // Route 53 resources are global: no region, no account.
+      const global = (resource: string) => `arn:${partition}:route53:::${resource}`;
+      const bare = (id: unknown, kind: string) => String(id ?? '').replace(new RegExp(`^/?${kind}/`), '');
+      switch (call.operation) {
+        case 'ChangeResourceRecordSets': {
+          const changes = Array.isArray(p.Changes) ? (p.Changes as Array<Record<string, unknown>>) : [];
+          return one(global(`hostedzone/${bare(p.HostedZoneId, 'hostedzone')}`), {
+            'route53:ChangeResourceRecordSetsNormalizedRecordNames': [
+              ...new Set(changes.map((c) => normalizedRecordName(String(c.Name ?? '')))),
+            ],
+            'route53:ChangeResourceRecordSetsRecordTypes': [
+              ...new Set(changes.map((c) => String(c.Type ?? ''))),
+            ],
+            'route53:ChangeResourceRecordSetsActions': [
+              ...new Set(changes.map((c) => String(c.Action ?? ''))),
+            ],
+          });
+        }
+        case 'ListResourceRecordSets':
+          return one(global(`hostedzone/${bare(p.HostedZoneId, 'hostedzone')}`));
+        case 'GetChange':
+          return one(global(`change/${bare(p.Id, 'change')}`));
+        case 'GetHealthCheckStatus':
+          return one(global(`healthcheck/${String(p.HealthCheckId ?? '')}`));
+        default:
+          return one('*');
+      }
+    }
     default:
       return one('*');
   }
@@ -114,18 +147,39 @@ export function matchesPattern(pattern: string, value: string, ignoreCase = fals
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 
+function matchesOperator(operator: string, expected: readonly string[], actual: string): boolean | undefined {
+  if (operator === 'StringEquals') return expected.includes(actual);
+  if (operator === 'StringLike') return expected.some((v) => matchesPattern(v, actual));
+  return undefined;
+}
+
+/**
+ * IAM's condition operators this project uses: StringEquals and StringLike on single-valued keys,
+ * and their `ForAllValues:` / `ForAnyValue:` forms on multi-valued keys. ForAllValues holds when
+ * every value of the request is among the policy's (also when the request carries none, as IAM
+ * does); ForAnyValue when at least one is. Anything else does not hold.
+ */
 function conditionsHold(
   condition: PolicyStatement['Condition'],
-  context: Readonly<Record<string, string>>,
+  context: RequiredPermission['context'],
 ): boolean {
-  for (const [operator, keys] of Object.entries(condition ?? {})) {
+  for (const [qualified, keys] of Object.entries(condition ?? {})) {
+    const set = /^(ForAllValues|ForAnyValue):/.exec(qualified)?.[1];
+    const operator = set ? qualified.slice(set.length + 1) : qualified;
     for (const [key, expected] of Object.entries(keys)) {
       const actual = context[key];
       const values = Array.isArray(expected) ? expected : [expected];
-      if (actual === undefined) return false;
-      if (operator === 'StringEquals' && !values.includes(actual)) return false;
-      if (operator === 'StringLike' && !values.some((v) => matchesPattern(v, actual))) return false;
-      if (operator !== 'StringEquals' && operator !== 'StringLike') return false;
+      if (matchesOperator(operator, values, '') === undefined) return false;
+      if (set) {
+        const actuals = actual === undefined ? [] : typeof actual === 'string' ? [actual] : actual;
+        const matches = actuals.map((a) => matchesOperator(operator, values, a) === true);
+        if (set === 'ForAllValues' && !matches.every(Boolean)) return false;
+        if (set === 'ForAnyValue' && !matches.some(Boolean)) return false;
+        continue;
+      }
+      // A single-valued operator on a missing or multi-valued key does not hold.
+      if (typeof actual !== 'string') return false;
+      if (!matchesOperator(operator, values, actual)) return false;
     }
   }
   return true;

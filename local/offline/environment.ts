@@ -37,6 +37,10 @@ export interface OfflineOptions {
    * HTTPS:443) and lists them in `traffic.routes`.
    */
   readonly albRoutes?: boolean;
+  /** `route53-weighted`: each side's health from its target group (default) or a Route 53 health check. */
+  readonly healthSource?: 'target-group' | 'health-check';
+  /** `route53-weighted`: the records' TTL, which is the drain; default 1 so scenarios stay short. */
+  readonly recordTtlSeconds?: number;
   /** How long freshly referenced targets report `initial`. */
   readonly initialMs?: number;
   /**

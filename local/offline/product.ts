@@ -6,5 +6,6 @@
 export type { DeployHookEvent } from '../../lambdas/shared/contract';
 export { type ForwardShape, forwardTargets } from '../../lambdas/shared/routers/alb-listener/forward';
 export type { TargetState } from '../../lambdas/shared/routers/alb-listener/targets';
+export { normalizedRecordName } from '../../lambdas/shared/routers/route53-weighted/names';
 export { parseServiceConfig, type ServiceConfig } from '../../lib/service-config';
 export { BlueGreenServiceStack } from '../../lib/service-stack';

@@ -14,16 +14,20 @@ import {
   LambdaHonesty,
   lambdaCall,
 } from './lambda';
+import { withRoute53Operation } from './route53/calls';
+import { Route53Honesty } from './route53/service';
 
 export type { RouterWrite, RouterWriteAction } from './elbv2/service';
 export type { TargetHealthState, TargetHealthView } from './elbv2/target-health';
 export type { Fault } from './faults';
 export type { AliasWrite, EmulatedFunction, VersionBehaviour, VersionStatus } from './lambda';
+export type { HealthCheckScript, RecordWrite, WatchedRecords } from './route53/service';
 
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
  * than AWS. One module per AWS service it makes honest: ELBv2 (target health, AWS's forward shape,
- * the record of router writes; see elbv2/) and Lambda (functions emulated in-process, since moto
+ * the record of router writes; see elbv2/), Route 53 (atomic, exact change batches, PENDING before
+ * INSYNC, scripted health checks; see route53/) and Lambda (functions emulated in-process, since moto
  * cannot run them without Docker). Around them: the call log and injected faults, for every service.
  *
  * Groups already referenced when the proxy first looks at a region (at start for `region`, on the
@@ -39,6 +43,8 @@ export interface HonestAwsOptions {
   readonly awsForwardShape?: boolean;
   /** Region whose current references count as settled at start. Default us-east-1. */
   readonly region?: string;
+  /** How long a Route 53 change stays PENDING before INSYNC. Default 1000. */
+  readonly insyncMs?: number;
 }
 
 export class HonestAws {
@@ -53,6 +59,8 @@ export class HonestAws {
   private readonly faults = new Faults();
   /** Lambda versions and aliases made honest (see lambda/). */
   readonly lambda: LambdaHonesty;
+  /** Route 53 made honest: atomic, exact change batches, PENDING before INSYNC, scripted health checks. */
+  readonly route53: Route53Honesty;
 
   private constructor(
     private readonly server: http.Server,
@@ -64,6 +72,7 @@ export class HonestAws {
     this.truth = new TargetHealthTruth(this.upstream.origin, opts.initialMs ?? 2000);
     this.elbv2 = new Elbv2Honesty(this.upstream, this.truth, opts.awsForwardShape ?? true);
     this.lambda = new LambdaHonesty(this.upstream.origin);
+    this.route53 = new Route53Honesty(this.upstream, opts.insyncMs ?? 1000);
   }
 
   static async start(opts: HonestAwsOptions): Promise<HonestAws> {
@@ -151,11 +160,12 @@ export class HonestAws {
     });
     this.upstream.destroy();
     this.truth.close();
+    this.route53.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    const described = describeCall(req, body);
+    const described = withRoute53Operation(describeCall(req, body), req, body);
     const call =
       described && lambdaCall(described, req.method ?? 'GET', new URL(req.url ?? '/', 'http://proxy'), body);
     if (call) this.calls.push(call);
@@ -184,6 +194,10 @@ export class HonestAws {
         send(res, await this.elbv2.handle(call.region, req, body, params));
         return;
       }
+    }
+    if (call?.service === 'route53') {
+      send(res, await this.route53.handle(req, body));
+      return;
     }
     send(res, await this.upstream.forward(req, body));
   }

@@ -1,10 +1,12 @@
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { type Color, RouterStateUnknown, type RuntimeConfig } from '../contract';
 import { traced } from '../observability';
 import { AlbListenerRouter } from './alb-listener';
 import { LambdaAliasRouter } from './lambda-alias';
 import type { Router, RouterView } from './port';
+import { Route53WeightedRouter } from './route53-weighted';
 import { refuseSplit } from './split';
 
 export type { Router, RouterView, RouterWords, SideHealth } from './port';
@@ -20,12 +22,25 @@ export function routerFor(config: Pick<RuntimeConfig, 'traffic'>): Router {
       lambda ??= traced(new LambdaClient({}));
       return new LambdaAliasRouter(lambda, config.traffic);
     case 'route53-weighted':
-      throw new Error(`traffic.type ${config.traffic.type} has no router yet`);
+      route53 ??= traced(new Route53Client({}));
+      return new Route53WeightedRouter(route53, elbOf, config.traffic);
   }
 }
 
 let elb: ElasticLoadBalancingV2Client | undefined;
 let lambda: LambdaClient | undefined;
+let route53: Route53Client | undefined;
+const elbByRegion = new Map<string, ElasticLoadBalancingV2Client>();
+
+/** An ELB client per region: a Route 53 side's target group may live in any region. */
+function elbOf(region: string): ElasticLoadBalancingV2Client {
+  let client = elbByRegion.get(region);
+  if (!client) {
+    client = traced(new ElasticLoadBalancingV2Client(region ? { region } : {}));
+    elbByRegion.set(region, client);
+  }
+  return client;
+}
 
 /** Someone else wrote the router since ResolveRoles read it: refuse to write over them. */
 export function expectLive(router: Router, view: RouterView, live: Color): void {

@@ -4,6 +4,10 @@ import type { TrafficFixture, TrafficFixtureContext } from './types';
 
 export type { AlbTrafficFixture } from './alb-listener';
 export type { LambdaAliasTrafficFixture } from './lambda-alias';
+
+import { route53WeightedFixture } from './route53-weighted';
+
+export type { Route53TrafficFixture } from './route53-weighted';
 export type { Side, SideWrite, TrafficFixture, TrafficFixtureContext } from './types';
 
 export type TrafficType = TrafficFixture['type'];
@@ -16,6 +20,6 @@ export function buildTrafficFixture(type: TrafficType, ctx: TrafficFixtureContex
     case 'lambda-alias':
       return lambdaAliasFixture(ctx);
     case 'route53-weighted':
-      throw new Error(`the offline runner has no ${type} world yet`);
+      return route53WeightedFixture(ctx);
   }
 }

@@ -1,0 +1,208 @@
+import { callerId, type SynthesizedFunction } from '../../local';
+import { isAllowed, requiredPermissions } from '../../local/iam/permissions';
+import { ACCOUNT } from '../../local/offline/environment';
+import type { ApiCall } from '../../local/proxy/api-calls';
+import { failure, output, useOfflineEnvironment, waitFor } from './support';
+
+/**
+ * The IAM check of permissions.test.ts for the `route53-weighted` router: the same paths (cutover
+ * with a deploy hook, bake, drain, abort, automatic and console rollback, a rollback that joins a
+ * bake, a stopped execution) through two weighted records, blue's target group in us-east-1 and
+ * green's in us-west-2. Every Route 53 call is checked with its condition keys (the record names,
+ * types and actions of each batch) against the function's synthesized policy.
+ *
+ * Attach is left out: both records always exist, so the step returns before any call (it holds
+ * only its lease grant, which it uses when an ALB router has something to attach).
+ */
+
+const env = useOfflineEnvironment(
+  {
+    service: 'iam-r53',
+    traffic: 'route53-weighted',
+    bakeSeconds: 2,
+    healthTimeoutSeconds: 10,
+    initialMs: 300,
+    deployHook: () => ({ status: 'SUCCEEDED' }),
+  },
+  async (ready) => {
+    const alarm = ready.router.alarmNames[0] ?? '';
+    // Waits for the switch; if the execution ends first, fails with its outcome.
+    const switched = async (to: 'blue' | 'green', execution?: { result: Promise<unknown> }) => {
+      let ended: unknown;
+      void execution?.result.then((outcome) => {
+        ended = outcome;
+      });
+      await waitFor(async () => {
+        if (ended !== undefined && (await ready.weights())[to] !== 100) {
+          throw new Error(`the execution ended before the switch to ${to}: ${JSON.stringify(ended)}`);
+        }
+        return (await ready.weights())[to] === 100;
+      });
+    };
+    // After a rollback, resolvers keep the old side's answer for the TTL (1 s): the next cutover to
+    // that side would be refused until then (the drain).
+    const ttlPassed = () => new Promise((r) => setTimeout(r, 1500));
+
+    // Cutover, console rollback, cutover again: the happy paths with bake and drain.
+    // Live after each: green, blue, green; the comments below say where traffic goes next.
+    output((await ready.run({ action: 'cutover', version: 'v2' })).outcome);
+    output((await ready.run({ action: 'rollback', reason: 'check' })).outcome);
+    await ttlPassed();
+    output((await ready.run({ action: 'cutover', version: 'v3' })).outcome);
+    // An alarm already firing: Abort before the switch.
+    await ready.setAlarm(alarm, 'ALARM');
+    expect(failure((await ready.run({ action: 'cutover', version: 'v4' })).outcome).error).toBe(
+      'AlarmFiring',
+    );
+    // An alarm during the bake: the automatic Rollback.
+    await ready.setAlarm(alarm, 'OK');
+    const alarmed = ready.start({ action: 'cutover', version: 'v5' });
+    await switched('blue', alarmed);
+    await ready.setAlarm(alarm, 'ALARM');
+    expect(failure(await alarmed.result).error).toBe('RolledBack');
+    await ready.setAlarm(alarm, 'OK');
+    await ttlPassed();
+    // A console rollback that joins a baking cutover (AwaitRollback).
+    const baking = ready.start({ action: 'cutover', version: 'v6' });
+    await switched('blue', baking);
+    output((await ready.run({ action: 'rollback' })).outcome);
+    expect(failure(await baking.result).error).toBe('RolledBack');
+    // A second cutover while one runs: Abort before ResolveRoles.
+    await ttlPassed();
+    const running = ready.start({ action: 'cutover', version: 'v7' });
+    await switched('blue', running);
+    expect(failure((await ready.run({ action: 'cutover', version: 'v8' })).outcome).error).toBe(
+      'CutoverInProgress',
+    );
+    output(await running.result);
+    // A step that fails after the switch: Rollback writes the records itself.
+    const watch = fn('Watch');
+    const removeFault = ready.aws.injectFault({
+      service: 'monitoring',
+      operation: 'DescribeAlarms',
+      caller: callerId(watch),
+      code: 'AccessDeniedException',
+    });
+    const broken = ready.start({ action: 'cutover', version: 'v9' });
+    await switched('green', broken);
+    expect(failure(await broken.result).error).toBe('RolledBack');
+    removeFault();
+    await ttlPassed();
+    // Both sides sick during a bake: RollbackFailed, counted in the metric.
+    const sick = ready.start({ action: 'cutover', version: 'v10' });
+    await switched('green', sick);
+    ready.setSideHealth('green', 'unhealthy');
+    ready.setSideHealth('blue', 'unhealthy');
+    expect(failure(await sick.result).error).toBe('RollbackFailed');
+    ready.clearSideHealth();
+    // A cutover stopped after its switch (OnExecutionEnded), once with the previous side sick.
+    for (const sickPrevious of [false, true]) {
+      const live = (await ready.weights()).blue === 100 ? 'blue' : 'green';
+      const next = live === 'blue' ? 'green' : 'blue';
+      await ttlPassed();
+      const stopped = ready.start({ action: 'cutover', version: `v11-${sickPrevious}` });
+      await switched(next, stopped);
+      if (sickPrevious) ready.setSideHealth(live, 'unhealthy');
+      await stopped.stop();
+      await stopped.statusEvents;
+      ready.clearSideHealth();
+    }
+  },
+);
+const ATTACH = /^CutoverAttachFunction/;
+const functions = (): SynthesizedFunction[] =>
+  env.workflow.wf.functions.filter((f) => !ATTACH.test(f.logicalId));
+
+/** The function of a step, by the logical id the construct gives it (`Cutover<Step>Function...`). */
+function fn(step: string): SynthesizedFunction {
+  const found = env.workflow.wf.functions.find((f) => f.logicalId.startsWith(`Cutover${step}Function`));
+  if (!found) throw new Error(`no function for step ${step}`);
+  return found;
+}
+
+function callsOf(fn: SynthesizedFunction): ApiCall[] {
+  const id = callerId(fn);
+  return env.aws.calls.filter((c) => c.caller === id);
+}
+
+describe('IAM (route53-weighted): every SDK call a handler makes is allowed by its synthesized policy', () => {
+  it('allows every recorded call of every function', () => {
+    const denied: string[] = [];
+    for (const fn of functions()) {
+      for (const call of callsOf(fn)) {
+        for (const need of requiredPermissions(call, { partition: 'aws', account: ACCOUNT })) {
+          if (!isAllowed(fn.role.statements, need))
+            denied.push(`${fn.logicalId}: ${need.action} on ${need.resource}`);
+        }
+      }
+    }
+    expect([...new Set(denied)]).toEqual([]);
+  });
+
+  it('saw every function that holds a permission make calls (the scenarios reached them all)', () => {
+    const silent = functions()
+      .filter((fn) => fn.role.statements.some((st) => !st.Action.every((a) => a.startsWith('xray:'))))
+      .filter((fn) => callsOf(fn).length === 0)
+      .map((fn) => fn.logicalId);
+    expect(silent).toEqual([]);
+  });
+
+  it('grants no action a function never used (least privilege)', () => {
+    const unused: string[] = [];
+    for (const fn of functions()) {
+      const used = new Set(
+        callsOf(fn).flatMap((call) =>
+          requiredPermissions(call, { partition: 'aws', account: ACCOUNT }).map((n) => n.action),
+        ),
+      );
+      for (const st of fn.role.statements) {
+        for (const action of st.Action) {
+          if (action.startsWith('xray:') || action.startsWith('logs:')) continue;
+          if (!used.has(action)) unused.push(`${fn.logicalId}: ${action}`);
+        }
+      }
+    }
+    expect(unused).toEqual([]);
+  });
+
+  it('checked real change batches: the condition keys name the one record and CREATE/DELETE only', () => {
+    const batches = functions().flatMap((f) =>
+      callsOf(f).filter((c) => c.operation === 'ChangeResourceRecordSets'),
+    );
+    expect(batches.length).toBeGreaterThan(0);
+    const name = String(env.router.traffic.recordName);
+    for (const call of batches) {
+      const [need] = requiredPermissions(call, { partition: 'aws', account: ACCOUNT });
+      expect(need?.context).toEqual({
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': [name],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+        'route53:ChangeResourceRecordSetsActions': ['DELETE', 'CREATE'],
+      });
+    }
+    // The same batch for another name is refused by the policy.
+    const switcher = fn('SwitchTraffic');
+    const [need] = requiredPermissions(batches[0]!, { partition: 'aws', account: ACCOUNT });
+    const other = {
+      ...need!,
+      context: {
+        ...need!.context,
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['www.example.com'],
+      },
+    };
+    expect(isAllowed(switcher.role.statements, need!)).toBe(true);
+    expect(isAllowed(switcher.role.statements, other)).toBe(false);
+  });
+
+  it('lets the state machine invoke each function it names, and nothing else', () => {
+    const role = env.workflow.wf.stateMachine.role;
+    for (const fn of functions().filter((f) => !env.workflow.wf.statusChangeTargets.includes(f.name))) {
+      expect(
+        isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: fn.arn, context: {} }),
+      ).toBe(true);
+    }
+    const stranger = functions()[0]?.arn.replace(/function:.*/, 'function:someone-elses');
+    expect(
+      isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: stranger ?? '', context: {} }),
+    ).toBe(false);
+  });
+});
