@@ -28,7 +28,8 @@ export const handler = defineStateStep('ResolveRoles', async (state, { config })
     undoes = plan.undoes.key;
   } else {
     const left = lastLeft(records, idle);
-    const refusal = left && drainRefusal(idle, view.sides[idle], left, await router.drainSeconds(idle));
+    const source = router.words.drainSource(view.sides[idle]);
+    const refusal = left && drainRefusal(idle, source, left, await router.drainSeconds(idle));
     if (refusal) throw new CutoverFailed(refusal);
   }
 

@@ -89,12 +89,12 @@ export function lastLeft(records: readonly ReleaseRecord[], color: Color): Date 
  */
 export function drainRefusal(
   side: Color,
-  resource: string,
+  source: string,
   left: Date,
   drainSeconds: number,
   now: number = Date.now(),
 ): string | undefined {
   const ago = (now - left.getTime()) / 1000;
   if (ago >= drainSeconds) return undefined;
-  return `${side} stopped receiving traffic ${Math.floor(ago)} s ago and its requests may take up to ${drainSeconds} s (deregistration_delay.timeout_seconds of ${resource}); retry after ${new Date(left.getTime() + drainSeconds * 1000).toISOString()}`;
+  return `${side} stopped receiving traffic ${Math.floor(ago)} s ago and its requests may take up to ${drainSeconds} s (${source}); retry after ${new Date(left.getTime() + drainSeconds * 1000).toISOString()}`;
 }

@@ -40,9 +40,11 @@ async function runWorld(world: DemoWorld): Promise<void> {
     console.log(`  (${execution.transitions()} state transitions)`);
   };
   const check = (what: string, ok: boolean, detail = '') => expect(`${router}: ${what}`, ok, detail);
+  const cutover = async (version: string) => world.beforeCutover?.(env, version);
 
   try {
     // 1. A release: blue -> green.
+    await cutover('v2');
     const first = await env.run({ action: 'cutover', version: 'v2' });
     show('1. {"action":"cutover","version":"v2"}', first.execution, first.outcome);
     check(
@@ -57,6 +59,7 @@ async function runWorld(world: DemoWorld): Promise<void> {
     );
 
     // 2. A release that an alarm rolls back: green -> blue, alarm fires during the bake.
+    await cutover('v3');
     const second = env.start({ action: 'cutover', version: 'v3' });
     while ((await env.weights()).blue !== 100) {
       if (second.status !== 'RUNNING') break;
@@ -85,6 +88,12 @@ async function runWorld(world: DemoWorld): Promise<void> {
     await env.setAlarm(alarm, 'OK', 'recovered');
 
     // 3. A release that sticks: green -> blue.
+    if (world.drainSeconds) {
+      // Blue lost its traffic at the restore; resolvers may still send it requests for the TTL.
+      console.log(`   (waiting ${world.drainSeconds} s: blue's drain after the restore, the records' TTL)`);
+      await new Promise((r) => setTimeout(r, world.drainSeconds! * 1000 + 200));
+    }
+    await cutover('v4');
     const third = await env.run({ action: 'cutover', version: 'v4', schemaChange: 'expand' });
     show('3. {"action":"cutover","version":"v4","schemaChange":"expand"}', third.execution, third.outcome);
     check(

@@ -22,7 +22,7 @@ function routerWith(healthy: Record<Color, number>, leftFails = false) {
   const router: Router = {
     kind: 'listener',
     name: 'listener l',
-    words: { attach: () => '', unattached: () => '', drain: '' },
+    words: { attach: () => '', unattached: () => '', drain: '', drainSource: () => '' },
     read: async () => view,
     inspect: async () => view,
     attachIdle: async () => false,

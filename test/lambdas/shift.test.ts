@@ -59,7 +59,7 @@ function fakeRouter(split: Record<Color, number>, healthy: boolean) {
   const router: Router = {
     kind: 'listener',
     name: 'listener l',
-    words: { attach: () => '', unattached: () => '', drain: '' },
+    words: { attach: () => '', unattached: () => '', drain: '', drainSource: () => '' },
     read: async () => view,
     inspect: async () => view,
     attachIdle: async () => false,

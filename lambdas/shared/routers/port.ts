@@ -81,4 +81,6 @@ export interface RouterWords {
   unattached(idle: Color): string;
   /** What the drain waits for, e.g. "its deregistration delay". */
   readonly drain: string;
+  /** Where a side's drain time comes from, naming its resource, for a refusal that says when to retry. */
+  drainSource(resource: string): string;
 }

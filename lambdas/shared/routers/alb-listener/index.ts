@@ -52,6 +52,7 @@ export class AlbListenerRouter implements Router {
       `add ${idle} to the listener's forward action at weight 0 (the ALB does not health-check ${idle} yet, so its health is unknown)`,
     unattached: (idle) => `${idle} is not in the forward action yet, so the ALB does not health-check it`,
     drain: 'its deregistration delay',
+    drainSource: (group) => `deregistration_delay.timeout_seconds of ${group}`,
   };
   private last: LastRead | undefined;
 

@@ -31,6 +31,7 @@ export class LambdaAliasRouter implements Router {
       `create the live side's helper alias, then point ${idle}'s helper alias at the new version (Lambda reports a version's state without traffic, so nothing else is attached)`,
     unattached: (idle) => `${idle} has no helper alias yet, so its version is not known`,
     drain: 'nothing: versions are immutable',
+    drainSource: (alias) => `${alias} (a version has nothing to drain)`,
   };
   private aliases: AliasesRead | undefined;
   private roles: LambdaRouterRead | undefined;

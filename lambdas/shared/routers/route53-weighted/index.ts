@@ -47,6 +47,8 @@ export class Route53WeightedRouter implements Router {
     attach: () => 'nothing to attach: both records exist, and each side has its own health source',
     unattached: (idle) => `${idle}'s record is missing`,
     drain: "the records' TTL, plus the old side's deregistration delay when its health is a target group",
+    drainSource: (side) =>
+      `the TTL of ${this.name}, which resolvers may keep answering, plus the deregistration delay of ${side} when it is a target group`,
   };
   private last: RecordsRead | undefined;
 
