@@ -772,11 +772,11 @@ export function badConfigMutations(base: fc.Arbitrary<GoodConfig> = anyGood, onl
         fc.constantFrom('listenerArn', 'blueTargetGroupArn', 'greenTargetGroupArn'),
         badListenerArn,
         badTargetGroupArn,
-        notString,
+        fc.option(notString, { freq: 6, nil: undefined }),
       ),
       apply: (c, [key, listener, group, wrongType]) => {
-        c.traffic[key] = key === 'listenerArn' ? listener : group;
-        if (listener.length % 7 === 0) c.traffic[key] = wrongType;
+        // Mostly a string of the wrong shape, sometimes not a string at all.
+        c.traffic[key] = wrongType !== undefined ? wrongType : key === 'listenerArn' ? listener : group;
         return `traffic.${key}`;
       },
     }),
