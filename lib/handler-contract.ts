@@ -19,6 +19,7 @@ export {
   describeValue,
   type FieldProblem,
   firstProblem,
+  innermostIssue,
   joinPath,
   type LambdaAliasTraffic,
   LIMITS,

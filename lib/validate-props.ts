@@ -4,6 +4,7 @@ import {
   type ArnField,
   crossFieldViolation,
   describeValue,
+  innermostIssue,
   joinPath,
   type RuntimeConfig,
   serviceConfigSchema,
@@ -121,7 +122,7 @@ export function validateProps(props: unknown): ValidProps {
   const parsed = propsSchema.safeParse(props, { error: ruleWording });
   if (!parsed.success) {
     // A failed parse has at least one issue; the first is the one a user fixes first.
-    throw errorOf(parsed.error.issues[0]!, props);
+    throw errorOf(innermostIssue(parsed.error.issues[0]!, props), props);
   }
   const violation = crossFieldViolation(parsed.data);
   if (violation) throw new BlueGreenCutoverPropsError(violation.field, violation.value, violation);

@@ -59,11 +59,9 @@ describe(`config files, generated from the contract (${GOOD_RUNS + BAD_RUNS} per
     expect(bad.kinds()).toEqual([...CONFIG_MUTATION_NAMES].sort());
   });
 
-  // Finding: DESIGN.md says wrong types fail with a message that names the key; for a key inside one
-  // of a union's alternatives (a route's `listenerArn`, `deploy.code.imageUri`) the error names the
-  // route or `deploy.code` and says only "Invalid input". This test fails until the message names the
-  // key; when it passes, jest reports it and it becomes an ordinary test.
-  it.failing('names the key of a wrong type inside a route or deploy.code', () => {
+  // DESIGN.md: wrong types fail with a message that names the key, also for a key inside one of a
+  // union's shapes (a route's `listenerArn`, `deploy.code.imageUri`), not only the route.
+  it('names the key of a wrong type inside a route or deploy.code', () => {
     fc.assert(
       fc.property(unionMemberWrongType, ({ value, field }) => {
         expect(refusal(value).field).toBe(field);

@@ -12,8 +12,8 @@ import { runs, SEED, Tally } from './support';
 
 /*
  * The construct's props are the config file's keys: the same generated configs must be accepted or
- * refused alike, naming the same field. ALB configs only: at this commit the construct has no grants
- * for the lambda-alias and route53-weighted routers nor for the lambda-version deploy yet.
+ * refused alike, naming the same field: ALB configs (routes, shift, every deploy type that goes with
+ * them) and configs of every router.
  */
 
 const GOOD_RUNS = 40;
@@ -46,9 +46,12 @@ function refusalOf(build: () => unknown): unknown {
   return undefined;
 }
 
+/** Configs of every router, every deploy type that goes with it. */
+const anyConfig = goodConfig({ maxRoutes: 3, maxAlarms: 4 });
+
 afterAll(() => {
   console.log(
-    `ALB configs through new BlueGreenCutover: ${good.total + bad.total} (seed ${SEED})\n` +
+    `configs through new BlueGreenCutover: ${good.total + bad.total} (seed ${SEED})\n` +
       `  accepted ${good.total}\n  refused ${bad.total}: ${bad.summary()}`,
   );
 });
@@ -64,9 +67,38 @@ describe(`construct props, generated ALB configs (${GOOD_RUNS + BAD_RUNS} per ru
     );
   });
 
+  it(`builds the workflow for ${GOOD_RUNS} good configs of every router`, () => {
+    fc.assert(
+      fc.property(anyConfig, ({ config }) => {
+        expect(refusalOf(() => build(config))).toBeUndefined();
+        good.add(`accepted ${(config.traffic as { type: string }).type}`);
+      }),
+      runs(GOOD_RUNS),
+    );
+  });
+
   it(`refuses ${BAD_RUNS} ALB configs broken once with BlueGreenCutoverPropsError naming the field the config file names`, () => {
     fc.assert(
       fc.property(badConfig(albConfig, 'alb-listener'), ({ mutation, value, field }) => {
+        // Act
+        const error = refusalOf(() => build(value));
+        const fileError = refusalOf(() => parseServiceConfig(value, 'service.json'));
+
+        // Assess
+        expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
+        expect((error as BlueGreenCutoverPropsError).field).toBe(field);
+        expect((error as Error).message).toContain(`props.${field}`);
+        expect(fileError).toBeInstanceOf(ConfigError);
+        expect((fileError as ConfigError).field).toBe(field);
+        bad.add(mutation);
+      }),
+      runs(BAD_RUNS),
+    );
+  });
+
+  it(`refuses ${BAD_RUNS} configs of every router broken once with BlueGreenCutoverPropsError naming the field the config file names`, () => {
+    fc.assert(
+      fc.property(badConfig(anyConfig), ({ mutation, value, field }) => {
         // Act
         const error = refusalOf(() => build(value));
         const fileError = refusalOf(() => parseServiceConfig(value, 'service.json'));

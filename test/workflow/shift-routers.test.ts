@@ -12,7 +12,10 @@ const worlds: Array<[string, OfflineOptions]> = [
       service: 'shift-lambda',
       traffic: 'lambda-alias',
       trafficExtra: { shift: SHIFT },
-      deploy: { type: 'lambda-version', code: { s3Bucket: 'shift-lambda-builds', s3Key: 'builds/{version}.zip' } },
+      deploy: {
+        type: 'lambda-version',
+        code: { s3Bucket: 'shift-lambda-builds', s3Key: 'builds/{version}.zip' },
+      },
     },
   ],
   ['route53-weighted', { service: 'shift-dns', traffic: 'route53-weighted', trafficExtra: { shift: SHIFT } }],

@@ -40,7 +40,7 @@ export type ArnField = (pattern: RegExp, what: string) => z.ZodType<string, stri
 const arnField: ArnField = (pattern, what) => z.string().regex(pattern, `must be ${what}`);
 
 // Route 53's ids are upper-case letters and digits (AWS's start with Z; moto's do not).
-export const HOSTED_ZONE_ID = /^[A-Z0-9]{1,32}$/;
+export const HOSTED_ZONE_ID = /^[A-Z0-9]{2,32}$/;
 export const ROUTE53_HEALTH_CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const LISTENER_RULE_ARN =
   /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/;

@@ -36,12 +36,34 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /**
+ * A union whose input fits none of its shapes reports itself as a whole. When the input has the keys
+ * of exactly one shape (`{"listenerArn": 42}` is a listener route), the problem is inside that shape:
+ * answer its first issue instead, so that the message names the key. Otherwise the union's own.
+ */
+export function innermostIssue(issue: z.core.$ZodIssue, input: unknown): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors)) return issue;
+  const fits = (issue.errors as z.core.$ZodIssue[][]).filter(
+    (branch) =>
+      branch.length > 0 &&
+      branch.every(
+        (i) =>
+          i.code !== 'unrecognized_keys' &&
+          !(i.code === 'invalid_type' && valueAt(input, [...issue.path, ...i.path]) === undefined),
+      ),
+  );
+  if (fits.length !== 1) return issue;
+  const inner = fits[0]![0]!;
+  return innermostIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue, input);
+}
+
+/**
  * Turns the first zod issue into one sentence that names the field and the value, so that a user
  * reading a failed synth or a failed execution knows what to change without reading a stack trace.
  */
 export function firstProblem(error: z.ZodError, input: unknown, rootName: string): FieldProblem {
-  const issue = error.issues[0];
-  if (!issue) return { field: rootName, message: `${rootName} is invalid` };
+  const first = error.issues[0];
+  if (!first) return { field: rootName, message: `${rootName} is invalid` };
+  const issue = innermostIssue(first, input);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const field = joinPath([...issue.path, key]);

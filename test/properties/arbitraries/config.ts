@@ -251,18 +251,22 @@ export function goodConfig(opts: ConfigOptions = {}): fc.Arbitrary<GoodConfig> {
   const deploy = fc.oneof(
     ...(opts.deploy ?? ['none', 'lambda-hook', 'lambda-version']).map((d) => deploys[d]),
   );
-  return fc
-    .record({
-      service: serviceName,
-      traffic,
-      deploy: optional(deploy),
-      alarms: optional(fc.uniqueArray(alarmName, { maxLength: opts.maxAlarms ?? 8 })),
-      timings,
-    })
-    .map(({ service, traffic, deploy, alarms, timings }) => {
-      const config = defined({ service, traffic, deploy, alarms, ...timings }) as Config;
-      return { config, parsed: { ...copy(config), traffic: withTrafficDefaults(copy(traffic)) } };
-    });
+  return (
+    fc
+      .record({
+        service: serviceName,
+        traffic,
+        deploy: optional(deploy),
+        alarms: optional(fc.uniqueArray(alarmName, { maxLength: opts.maxAlarms ?? 8 })),
+        timings,
+      })
+      // lambda-version publishes a version and points a helper alias at it: it needs lambda-alias traffic.
+      .filter(({ traffic, deploy }) => deploy?.type !== 'lambda-version' || traffic.type === 'lambda-alias')
+      .map(({ service, traffic, deploy, alarms, timings }) => {
+        const config = defined({ service, traffic, deploy, alarms, ...timings }) as Config;
+        return { config, parsed: { ...copy(config), traffic: withTrafficDefaults(copy(traffic)) } };
+      })
+  );
 }
 
 /*
@@ -930,6 +934,14 @@ export function badConfigMutations(base: fc.Arbitrary<GoodConfig> = anyGood, onl
           t[`${color}${missing}`] = value;
         }
         return `traffic.${color}TargetGroupArn`;
+      },
+    }),
+    'lambda-version deploy with another router': mutation({
+      from: of(goodConfig({ traffic: 'route53-weighted' })),
+      draw: fc.constant(undefined),
+      apply: (c) => {
+        c.deploy = { type: 'lambda-version' };
+        return 'deploy.type';
       },
     }),
     'Route 53 sides not distinct': mutation({
