@@ -81,6 +81,8 @@ export interface Driver {
   readonly plainCutover?: boolean;
   /** The scenario stops an execution itself. */
   readonly stops?: boolean;
+  /** It ends with traffic back where it was: a brief fault must not change that. */
+  readonly restores?: boolean;
   run(ctx: DriverContext): Promise<void>;
 }
 
@@ -150,6 +152,7 @@ export const DRIVERS: readonly Driver[] = [
     name: 'cutover stopped in the bake',
     why: 'a cutover stopped after its switch: the status-change rule rolls it back',
     stops: true,
+    restores: true,
     async run({ env, start }) {
       let exec: LocalExecution | undefined;
       const remove = env.workflow.onInvoke('Bake', () => void exec?.stop());
@@ -464,6 +467,8 @@ export async function runCell(env: OfflineEnvironment, plan: StepPlan, kind: Fau
   const brief = kind === 'throttling' || kind === '5xx' || kind === 'answer lost' || kind === 'unreachable';
   if (brief && plan.driver.plainCutover && outcomes[0] !== 'SUCCEEDED')
     problems.push(`a brief ${kind} made a healthy cutover end ${outcomes[0]} instead of SUCCEEDED`);
+  if (brief && plan.driver.restores && (await env.weights())[liveBefore] !== 100)
+    problems.push(`a brief ${kind} kept traffic from going back to ${liveBefore}`);
   const rollbackFailed =
     outcomes.includes('RollbackFailed') ||
     (plan.step.via === 'rule' &&
