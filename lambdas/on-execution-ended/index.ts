@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { leaseStore } from '../shared/aws/store';
+import { type LeaseStore, leaseStore } from '../shared/aws/store';
 import { closeStoppedRollback, releaseStoppedLease, rollBackStoppedCutover } from '../shared/cleanup';
-import { STEP_TIMEOUT_SECONDS, SWITCHED_PHASES } from '../shared/contract';
+import { type LeaseItem, STEP_TIMEOUT_SECONDS, SWITCHED_PHASES } from '../shared/contract';
 import { defineStep, sleep } from '../shared/step';
 
 const eventSchema = z.object({
@@ -9,7 +9,7 @@ const eventSchema = z.object({
     executionArn: z.string(),
     status: z.string(),
     /** Epoch milliseconds; null while running. */
-    stopDate: z.number().nullable().optional(),
+    stopDate: z.number().nullish(),
   }),
 });
 
@@ -18,6 +18,12 @@ const eventSchema = z.object({
  * Functions does not stop a Lambda invocation in flight, and the function runs until its timeout.
  */
 const SWITCH_IN_FLIGHT_MS = STEP_TIMEOUT_SECONDS['switch-traffic'] * 1000;
+
+/**
+ * How long after a stop an AcquireLease invocation that was in flight may still take the lease:
+ * that function's timeout, plus a margin for clocks.
+ */
+export const LATE_ACQUIRE_MS = (STEP_TIMEOUT_SECONDS['acquire-lease'] + 2) * 1000;
 
 /**
  * Runs on the state machine's ABORTED, TIMED_OUT and FAILED status changes. A cutover that stopped after
@@ -32,6 +38,7 @@ export const handler = defineStep(
     const { config } = step;
     const store = leaseStore(config);
     let lease = await store.read();
+    if (!lease && detail.status !== 'FAILED') lease = await lateLease(store, detail.stopDate);
     if (!lease || lease.owner !== detail.executionArn) return { action: 'none: the execution held no lease' };
     // Stopped between a fence and the end of a router write that gives the new side more traffic
     // (the switch, or a shift step), which may still land. Take the lease over (the write's next
@@ -63,3 +70,21 @@ export const handler = defineStep(
     return { action: await releaseStoppedLease(config, stopped, reason, crashed) };
   },
 );
+
+/**
+ * StopExecution does not stop the invocation in flight: an execution stopped while its AcquireLease
+ * ran takes the lease after the stop, and nothing would free it until it expires. So with no lease
+ * in the table (the caller looked once), look again until that invocation has surely ended.
+ */
+async function lateLease(
+  store: LeaseStore,
+  stopDate: number | null | undefined,
+): Promise<LeaseItem | undefined> {
+  const until = (stopDate ?? Date.now()) + LATE_ACQUIRE_MS;
+  while (Date.now() < until) {
+    await sleep(Math.min(1000, until - Date.now()));
+    const lease = await store.read();
+    if (lease) return lease;
+  }
+  return undefined;
+}

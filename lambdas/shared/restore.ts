@@ -1,3 +1,4 @@
+import { isTransient } from './aws/transient';
 import { BlueGreenError, type Color, otherColor } from './contract';
 import type { Router, RouterView, SideHealth } from './routers';
 
@@ -62,20 +63,36 @@ export async function restoreTraffic(router: Router, previous: Color): Promise<R
   };
 }
 
+/** Waits before each further try of a restore that hit a transient AWS error (throttling, 5xx, a reset). */
+export const RESTORE_RETRY_DELAYS_MS = [1000, 2000, 4000] as const;
+
 /**
  * restoreTraffic for the callers that must report rather than throw (Rollback, the cleanup of a
  * stopped execution): an AWS error reading or writing the router becomes a failed restore, so the
- * failure is recorded, counted and explained instead of ending in a bare crash.
+ * failure is recorded, counted and explained instead of ending in a bare crash. A transient error
+ * is first tried again in place: giving up on a few seconds of throttling would leave traffic on the
+ * side being rolled back from, and neither caller is retried once it has explained.
  */
-export async function restoreOrExplain(router: Router, previous: Color): Promise<RestoreResult> {
-  try {
-    return await restoreTraffic(router, previous);
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    return {
-      restored: false,
-      why: `the ${router.kind} could not be read or written (${e.name}: ${e.message})`,
-    };
+export async function restoreOrExplain(
+  router: Router,
+  previous: Color,
+  delaysMs: readonly number[] = RESTORE_RETRY_DELAYS_MS,
+): Promise<RestoreResult> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await restoreTraffic(router, previous);
+    } catch (error) {
+      const delay = delaysMs[attempt];
+      if (isTransient(error) && delay !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      const e = error instanceof Error ? error : new Error(String(error));
+      return {
+        restored: false,
+        why: `the ${router.kind} could not be read or written (${e.name}: ${e.message})`,
+      };
+    }
   }
 }
 

@@ -38,6 +38,7 @@ const validatedDefinitions = new Set<string>();
  */
 export class LocalWorkflow implements WorkflowRuntime {
   private readonly taskFaults = new Map<string, { error: string; message: string; left: number }>();
+  private readonly invokeListeners = new Map<string, Set<() => void>>();
   readonly machine: StateMachine;
   readonly taskStates = new Map<string, { resource: string }>();
   /** Where the definition handed to aws-local-stepfunctions differs textually from the synthesized one. */
@@ -123,8 +124,21 @@ export class LocalWorkflow implements WorkflowRuntime {
     };
   }
 
-  /** The injected refusal for this invocation of `state`, if any is left. */
+  /**
+   * Calls `listener` just before every invocation of a task state, before any injected refusal:
+   * e.g. to arm a proxy fault for that step only, or to stop the execution while that step runs
+   * (Step Functions lets an invocation in flight finish after StopExecution). Returns its remover.
+   */
+  onInvoke(state: string, listener: () => void): () => void {
+    const listeners = this.invokeListeners.get(state) ?? new Set<() => void>();
+    listeners.add(listener);
+    this.invokeListeners.set(state, listeners);
+    return () => listeners.delete(listener);
+  }
+
+  /** The injected refusal for this invocation of `state`, if any is left (consulted once per invocation). */
   taskFault(state: string): { readonly error: string; readonly message: string } | undefined {
+    for (const listener of [...(this.invokeListeners.get(state) ?? [])]) listener();
     const entry = this.taskFaults.get(state);
     if (!entry || entry.left <= 0) return undefined;
     entry.left -= 1;

@@ -6,7 +6,7 @@ import { ELBV2_VERSION } from './elbv2/actions';
 import { Elbv2Honesty, type RouterWrite } from './elbv2/service';
 import { type TargetHealthState, TargetHealthTruth, type TargetHealthView } from './elbv2/target-health';
 import { type Fault, Faults, faultResponse } from './faults';
-import { readBody, send, Upstream } from './http';
+import { loseAnswer, readBody, send, Upstream } from './http';
 import {
   type EmulatedFunction,
   EmulatedFunctions,
@@ -171,8 +171,16 @@ export class HonestAws {
     if (call) this.calls.push(call);
     const fault = call ? this.faults.take(call) : undefined;
     if (fault) {
-      send(res, faultResponse(fault, req));
-      return;
+      if (fault.effect === 'unreachable') {
+        res.socket?.destroy();
+        return;
+      }
+      // The request goes on to moto as usual; only its answer is dropped (see send).
+      if (fault.effect === 'answer-lost') loseAnswer(res);
+      else {
+        send(res, faultResponse(fault, req));
+        return;
+      }
     }
     const emulated = call ? this.functions.find(call) : undefined;
     if (emulated) {

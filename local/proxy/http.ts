@@ -95,7 +95,18 @@ export function withBody(up: UpstreamResponse, text: string): UpstreamResponse {
   return { status: up.status, headers, body };
 }
 
+const lostAnswers = new WeakSet<http.ServerResponse>();
+
+/** Makes `send` drop this response's connection instead of answering (an injected lost answer). */
+export function loseAnswer(res: http.ServerResponse): void {
+  lostAnswers.add(res);
+}
+
 export function send(res: http.ServerResponse, up: UpstreamResponse): void {
+  if (lostAnswers.has(res)) {
+    res.socket?.destroy();
+    return;
+  }
   res.writeHead(up.status, up.headers);
   res.end(up.body);
 }

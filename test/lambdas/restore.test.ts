@@ -1,5 +1,5 @@
 import type { Color } from '../../lambdas/shared/contract';
-import { restoreTraffic } from '../../lambdas/shared/restore';
+import { restoreOrExplain, restoreTraffic } from '../../lambdas/shared/restore';
 import type { Router, RouterView, SideHealth } from '../../lambdas/shared/routers';
 
 /** A router with green live, whose sides report the given healthy counts (all of their targets). */
@@ -60,5 +60,49 @@ describe('restoreTraffic and capacity', () => {
     const { router, writes } = routerWith({ blue: 2, green: 6 }, true);
     expect(await restoreTraffic(router, 'blue')).toMatchObject({ restored: true });
     expect(writes).toEqual(['blue']);
+  });
+});
+
+describe('restoreOrExplain', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+
+  it('tries a restore that hit throttling again in place, and restores', async () => {
+    // Prepare: the router write is throttled twice (past the SDK's own retries), then goes through.
+    const { router, writes } = routerWith({ blue: 2, green: 2 });
+    let refusals = 2;
+    const write = router.write;
+    router.write = async (target, share) => {
+      if (refusals-- > 0) throw throttled();
+      await write(target, share);
+    };
+
+    // Act
+    const result = await restoreOrExplain(router, 'blue', [0, 0, 0]);
+
+    // Assess
+    expect(result).toMatchObject({ restored: true });
+    expect(writes).toEqual(['blue']);
+  });
+
+  it('explains a restore that stays throttled after its tries, and one AWS refuses at once', async () => {
+    const { router } = routerWith({ blue: 2, green: 2 });
+    let tries = 0;
+    router.write = async () => {
+      tries += 1;
+      throw throttled();
+    };
+    expect(await restoreOrExplain(router, 'blue', [0, 0])).toMatchObject({
+      restored: false,
+      why: expect.stringMatching(/Throttling: Rate exceeded/),
+    });
+    expect(tries).toBe(3);
+
+    tries = 0;
+    router.write = async () => {
+      tries += 1;
+      throw Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+    };
+    expect(await restoreOrExplain(router, 'blue', [0, 0])).toMatchObject({ restored: false });
+    expect(tries).toBe(1);
   });
 });

@@ -10,6 +10,10 @@ export const TRANSIENT_ERROR_NAMES = [
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
   'InternalServerError',
+  // Each service's own name for its HTTP 500: ELB and CloudWatch, Lambda, EventBridge.
+  'InternalFailure',
+  'ServiceException',
+  'InternalException',
   'ServiceUnavailable',
   'TimeoutError',
 ] as const;

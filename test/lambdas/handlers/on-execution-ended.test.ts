@@ -1,7 +1,8 @@
 import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
-import { handler } from '../../../lambdas/on-execution-ended';
+import { handler, LATE_ACQUIRE_MS } from '../../../lambdas/on-execution-ended';
+import { STEP_TIMEOUT_SECONDS } from '../../../lib/step-handlers';
 import {
   allTrafficTo,
   awsError,
@@ -185,6 +186,31 @@ describe('on-execution-ended handler', () => {
     expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
       ExpressionAttributeValues: { ':me': EXECUTION_ARN },
     });
+  });
+
+  it('frees a lease that an AcquireLease in flight at the stop took after it', async () => {
+    // Prepare: no lease when the rule looks first; the invocation the stop did not end takes it a second later.
+    ddb
+      .on(GetCommand, { Key: LEASE_KEY })
+      .resolvesOnce({})
+      .resolves({ Item: leaseItem({ phase: 'acquired' }) });
+    const event = statusChange('ABORTED');
+
+    // Act
+    const pending = handler({ ...event, detail: { ...event.detail, stopDate: NOW.getTime() } });
+    await jest.advanceTimersByTimeAsync(1000);
+    const result = await pending;
+
+    // Assess
+    expect(result).toEqual({ action: 'released the lease' });
+    expect(ddb).toHaveReceivedCommandWith(DeleteCommand, {
+      ExpressionAttributeValues: { ':me': EXECUTION_ARN },
+    });
+  });
+
+  it('waits for a late lease only as long as AcquireLease can run', () => {
+    expect(LATE_ACQUIRE_MS).toBeGreaterThan(STEP_TIMEOUT_SECONDS['acquire-lease'] * 1000);
+    expect(LATE_ACQUIRE_MS).toBeLessThan(STEP_TIMEOUT_SECONDS['on-execution-ended'] * 1000);
   });
 
   it.each([

@@ -419,6 +419,70 @@ describe('call log, injected faults and emulated functions', () => {
     }
   });
 
+  /** A table of its own for a test, created in moto directly (no proxy, no faults). */
+  const tableOf = async (name: string) => {
+    const direct = new DynamoDBClient({
+      endpoint: moto.endpoint,
+      region: 'us-east-1',
+      credentials: FAKE_CREDENTIALS,
+    });
+    try {
+      await direct.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        }),
+      );
+    } finally {
+      direct.destroy();
+    }
+    return name;
+  };
+
+  test('a lost answer: the write takes effect in moto, the caller gets a dropped connection', async () => {
+    const writer = ddbAs('orders-finalize');
+    const TableName = await tableOf('lost-answers');
+    const remove = proxy.injectFault({
+      service: 'dynamodb',
+      operation: 'PutItem',
+      caller: 'orders-finalize',
+      effect: 'answer-lost',
+      times: 1,
+    });
+    try {
+      const put = new PutItemCommand({ TableName, Item: { pk: { S: 'lost' }, n: { S: '1' } } });
+      await expect(writer.send(put)).rejects.toThrow(/socket hang up/);
+      const got = await writer.send(
+        new GetItemCommand({ TableName, Key: { pk: { S: 'lost' } }, ConsistentRead: true }),
+      );
+      expect(got.Item?.n?.S).toBe('1');
+    } finally {
+      remove();
+      writer.destroy();
+    }
+  });
+
+  test('an unreachable endpoint resets every caller for its window, then answers again', async () => {
+    const first = ddbAs('orders-watch');
+    const other = ddbAs('orders-gate');
+    const TableName = await tableOf('unreachable');
+    proxy.injectFault({ service: 'dynamodb', caller: 'orders-watch', effect: 'unreachable', forMs: 400 });
+    const get = new GetItemCommand({ TableName, Key: { pk: { S: 'a' } } });
+    try {
+      // Another caller is not the trigger; the window opens at the named caller's first request.
+      await expect(other.send(get)).resolves.toBeDefined();
+      await expect(first.send(get)).rejects.toThrow();
+      await expect(other.send(get)).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 450));
+      await expect(first.send(get)).resolves.toBeDefined();
+    } finally {
+      first.destroy();
+      other.destroy();
+    }
+  });
+
   test('answers Invoke of an emulated function by ARN or name; a thrown error is an Unhandled function error', async () => {
     const arn = 'arn:aws:lambda:us-east-1:123456789012:function:orders-deploy';
     proxy.emulateFunction(arn, (event) => {

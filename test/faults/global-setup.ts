@@ -1,0 +1,5 @@
+import { clearShards } from './table';
+
+export default function globalSetup(): void {
+  clearShards();
+}
