@@ -133,9 +133,13 @@ export class BlueGreenCutover extends Construct {
     const router = routerGrants(valid.traffic);
     const functions = perStep((step) => {
       const { fn } = new StepHandler(this, pascal(step), { step, environment, logRetention });
-      const own = STEP_GRANTS[step].map((g) => ({ actions: g.actions, resources: grantResources[g.on] }));
+      // A router whose sides are always attached: its Attach step makes no call, so it gets no grant.
+      const idle = step === 'attach' && router.alwaysAttached === true;
+      const own = idle
+        ? []
+        : STEP_GRANTS[step].map((g) => ({ actions: g.actions, resources: grantResources[g.on] }));
       const grants = [
-        ...grantsForUses(router, STEP_ROUTER_USES[step]),
+        ...(idle ? [] : grantsForUses(router, STEP_ROUTER_USES[step])),
         ...(step === 'deploy' ? deployGrants(deploy, valid.traffic) : []),
         ...own,
       ];

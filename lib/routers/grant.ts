@@ -15,7 +15,13 @@ export interface Grant {
   readonly conditions?: Record<string, Record<string, string | readonly string[]>>;
 }
 
-export type RouterGrants = Record<RouterUse, readonly Grant[]>;
+export type RouterGrants = Record<RouterUse, readonly Grant[]> & {
+  /**
+   * Both sides are always referenced by the router, so the Attach step never gets past its first
+   * check and needs no permission at all.
+   */
+  readonly alwaysAttached?: boolean;
+};
 
 /** Statements that take no resource-level permissions, with the reason in the policy's review. */
 export function onAnyResource(why: string, ...actions: string[]): Grant {

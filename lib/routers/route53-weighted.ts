@@ -54,8 +54,9 @@ export function route53WeightedGrants(traffic: Route53Traffic): RouterGrants {
   return {
     read: [list],
     inspect: [list, ...health],
-    // Both records always exist: attaching writes nothing (its read is the `read` use).
+    // Both records always exist: Attach returns before any call.
     attach: [],
+    alwaysAttached: true,
     write: [change, getChange, list],
     health,
     drain: [

@@ -18,7 +18,8 @@ import {
   RouterStateUnknown,
   route53TrafficSchema,
 } from '../../../lambdas/shared/contract';
-import { Route53WeightedRouter } from '../../../lambdas/shared/routers/route53-weighted';
+import { PROPAGATION_SECONDS, Route53WeightedRouter } from '../../../lambdas/shared/routers/route53-weighted';
+
 import { summarizeHealthCheck } from '../../../lambdas/shared/routers/route53-weighted/health-check';
 import { comparableName, normalizedRecordName } from '../../../lambdas/shared/routers/route53-weighted/names';
 import {
@@ -301,7 +302,7 @@ describe('Route53WeightedRouter', () => {
     expect(second.map((c) => c.ResourceRecordSet?.Weight)).toEqual([0, 100, 50, 50]);
   });
 
-  it('fails a write whose change stays PENDING, naming the change', async () => {
+  it('keeps a write whose change stays PENDING (Route 53 applies what it accepted) and drains the propagation too', async () => {
     route53
       .on(ListResourceRecordSetsCommand)
       .resolves({ ResourceRecordSets: [record('blue', 100), record('green', 0)], IsTruncated: false });
@@ -311,7 +312,16 @@ describe('Route53WeightedRouter', () => {
     route53
       .on(GetChangeCommand)
       .resolves({ ChangeInfo: { Id: 'C0002', Status: 'PENDING', SubmittedAt: new Date() } });
-    await expect(router().write('green')).rejects.toThrow('Route 53 change C0002 is still PENDING');
+    const eastClient = mockClient(elbOf('us-east-1'));
+    eastClient.on(DescribeTargetGroupAttributesCommand).resolves({
+      Attributes: [{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }],
+    });
+    const r = router();
+    await r.write('green');
+    expect(route53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 1);
+    // TTL 5 s, plus the propagation still under way, plus the blue group's deregistration delay.
+    expect(await r.drainSeconds('blue')).toBe(5 + PROPAGATION_SECONDS + 30);
+    eastClient.restore();
   });
 
   it("reads a target group's health in the ARN's region", async () => {

@@ -1,6 +1,7 @@
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { COLORS, type Color, otherColor, type Route53Traffic } from '../../contract';
+import { logger } from '../../observability';
 import { deregistrationDelaySeconds, describeTargetHealth } from '../alb-listener/elb';
 import { summarizeHealth } from '../alb-listener/targets';
 import type { Router, RouterView, RouterWords, SideHealth } from '../port';
@@ -33,6 +34,9 @@ export function regionOfArn(arn: string): string {
   return arn.split(':')[3] ?? '';
 }
 
+/** How long an accepted change may take to reach every Route 53 name server (AWS: about a minute). */
+export const PROPAGATION_SECONDS = 60;
+
 /**
  * The `route53-weighted` router: two weighted records of one name and type, blue and green by set
  * identifier. A write is one change batch that deletes both records as read and creates them with
@@ -51,6 +55,8 @@ export class Route53WeightedRouter implements Router {
       `the TTL of ${this.name}, which resolvers may keep answering, plus the deregistration delay of ${side} when it is a target group`,
   };
   private last: RecordsRead | undefined;
+  /** The last write's change was accepted but had not reached every name server when the wait ended. */
+  private propagating = false;
 
   constructor(
     private readonly route53: Route53Client,
@@ -105,10 +111,18 @@ export class Route53WeightedRouter implements Router {
         green: { ...read.records.green, Weight: weights.green },
       },
     };
-    await waitInsync(this.route53, changeId, {
+    const status = await waitInsync(this.route53, changeId, {
       timeoutMs: this.options.insyncTimeoutMs ?? 20_000,
       pollMs: this.options.insyncPollMs ?? 1000,
     });
+    // Some name servers may still answer the old weights: the old side drains that much longer.
+    this.propagating = status === 'PENDING';
+    if (this.propagating) {
+      logger.warn('Route 53 change accepted but not yet INSYNC; the drain counts the propagation', {
+        changeId,
+        propagationSeconds: PROPAGATION_SECONDS,
+      });
+    }
   }
 
   async sideHealth(color: Color): Promise<SideHealth> {
@@ -125,7 +139,10 @@ export class Route53WeightedRouter implements Router {
     const read = await this.lastRead();
     const ttl = recordTtlSeconds(read.records[color]);
     const group = this.targetGroupOf(color);
-    return group ? ttl + (await deregistrationDelaySeconds(this.elbOf(regionOfArn(group)), group)) : ttl;
+    const spread = ttl + (this.propagating ? PROPAGATION_SECONDS : 0);
+    return group
+      ? spread + (await deregistrationDelaySeconds(this.elbOf(regionOfArn(group)), group))
+      : spread;
   }
 
   /** The records as last read (or written); read now if this router has not read yet. */

@@ -103,28 +103,24 @@ export interface InsyncWait {
   readonly now?: () => number;
 }
 
-/** The change reached every Route 53 name server in time; thrown otherwise. */
-export class ChangeNotInSync extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ChangeNotInSync';
-  }
-}
-
-/** Polls GetChange until the change is INSYNC; a change still PENDING at the deadline is an error naming it. */
-export async function waitInsync(client: Route53Client, changeId: string, wait: InsyncWait): Promise<void> {
+/**
+ * Polls GetChange until the change is INSYNC or the deadline passes; answers the last status. A
+ * change still PENDING is not a failure: Route 53 applies a batch it accepted, it only has not
+ * reached every name server yet (that takes up to about a minute).
+ */
+export async function waitInsync(
+  client: Route53Client,
+  changeId: string,
+  wait: InsyncWait,
+): Promise<'INSYNC' | 'PENDING'> {
   const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = wait.now ?? Date.now;
   const deadline = now() + wait.timeoutMs;
   for (;;) {
     const out = await client.send(new GetChangeCommand({ Id: changeId }));
     const status = out.ChangeInfo?.Status;
-    if (status === 'INSYNC') return;
-    if (now() + wait.pollMs > deadline) {
-      throw new ChangeNotInSync(
-        `Route 53 change ${changeId} is still ${status ?? 'unknown'} after ${Math.round(wait.timeoutMs / 1000)} s: the new weights are written but not yet served by every name server`,
-      );
-    }
+    if (status === 'INSYNC') return 'INSYNC';
+    if (now() + wait.pollMs > deadline) return 'PENDING';
     await sleep(wait.pollMs);
   }
 }
