@@ -1,8 +1,8 @@
 import { callerId, type SynthesizedFunction } from '../../local';
-import { isAllowed, requiredPermissions } from '../../local/iam/permissions';
+import { requiredPermissions } from '../../local/iam/permissions';
 import { ACCOUNT } from '../../local/offline/environment';
 import type { LambdaAliasTrafficFixture } from '../../local/offline/traffic';
-import type { ApiCall } from '../../local/proxy/api-calls';
+import { functionOf, itChecksLeastPrivilege } from './iam-checks';
 import { failure, output, useOfflineEnvironment, waitFor } from './support';
 
 /**
@@ -90,59 +90,11 @@ const env = useOfflineEnvironment(
     }
   },
 );
-const functions = (): SynthesizedFunction[] => env.workflow.wf.functions;
 
-/** The function of a step, by the logical id the construct gives it (`Cutover<Step>Function...`). */
-function fn(step: string): SynthesizedFunction {
-  const found = functions().find((f) => f.logicalId.startsWith(`Cutover${step}Function`));
-  if (!found) throw new Error(`no function for step ${step}`);
-  return found;
-}
-
-function callsOf(fn: SynthesizedFunction): ApiCall[] {
-  const id = callerId(fn);
-  return env.aws.calls.filter((c) => c.caller === id);
-}
+const fn = (step: string): SynthesizedFunction => functionOf(env, step);
 
 describe('IAM (lambda-alias, lambda-version): every SDK call a handler makes is allowed by its synthesized policy', () => {
-  it('allows every recorded call of every function', () => {
-    const denied: string[] = [];
-    for (const fn of functions()) {
-      for (const call of callsOf(fn)) {
-        for (const need of requiredPermissions(call, { partition: 'aws', account: ACCOUNT })) {
-          if (!isAllowed(fn.role.statements, need))
-            denied.push(`${fn.logicalId}: ${need.action} on ${need.resource}`);
-        }
-      }
-    }
-    expect([...new Set(denied)]).toEqual([]);
-  });
-
-  it('saw every function that holds a permission make calls (the scenarios reached them all)', () => {
-    const silent = functions()
-      .filter((fn) => fn.role.statements.some((st) => !st.Action.every((a) => a.startsWith('xray:'))))
-      .filter((fn) => callsOf(fn).length === 0)
-      .map((fn) => fn.logicalId);
-    expect(silent).toEqual([]);
-  });
-
-  it('grants no action a function never used (least privilege)', () => {
-    const unused: string[] = [];
-    for (const fn of functions()) {
-      const used = new Set(
-        callsOf(fn).flatMap((call) =>
-          requiredPermissions(call, { partition: 'aws', account: ACCOUNT }).map((n) => n.action),
-        ),
-      );
-      for (const st of fn.role.statements) {
-        for (const action of st.Action) {
-          if (action.startsWith('xray:') || action.startsWith('logs:')) continue;
-          if (!used.has(action)) unused.push(`${fn.logicalId}: ${action}`);
-        }
-      }
-    }
-    expect(unused).toEqual([]);
-  });
+  itChecksLeastPrivilege(env);
 
   it('saw the lambda-alias calls by their IAM names, each on its alias or the function', () => {
     const lambdaCalls = env.aws.calls.filter((c) => c.service === 'lambda' && c.caller !== undefined);
@@ -174,18 +126,5 @@ describe('IAM (lambda-alias, lambda-version): every SDK call a handler makes is 
         's3:GetObject iam-lambda-builds/builds/<version>.zip',
       ].sort(),
     );
-  });
-
-  it('lets the state machine invoke each function it names, and nothing else', () => {
-    const role = env.workflow.wf.stateMachine.role;
-    for (const fn of functions().filter((f) => !env.workflow.wf.statusChangeTargets.includes(f.name))) {
-      expect(
-        isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: fn.arn, context: {} }),
-      ).toBe(true);
-    }
-    const stranger = functions()[0]?.arn.replace(/function:.*/, 'function:someone-elses');
-    expect(
-      isAllowed(role.statements, { action: 'lambda:InvokeFunction', resource: stranger ?? '', context: {} }),
-    ).toBe(false);
   });
 });
