@@ -31,22 +31,26 @@ async function untilSwitched(
 /** Alarm -> restoring write, RUNS times, and the floor: one router write of the same shape. */
 async function rollbackLatency(type: TrafficType): Promise<{ rollback: number[]; floor: number[] }> {
   const world = DEMO_WORLDS.find((w) => w.type === type);
+  if (!world) throw new Error(`no demo world for ${type}`);
+  // The demo's world (its names, its deploy), with a bake long enough to fire an alarm in.
   const env = await OfflineEnvironment.start({
-    ...world?.options,
+    ...world.options,
     traffic: type,
-    service: 'bench-rollback',
     bakeSeconds: 60,
     initialMs: 0,
-    alarms: ['bench-rollback-5xx'],
   });
   const rollback: number[] = [];
   const floor: number[] = [];
   try {
     const alarm = env.router.alarmNames[0]!;
+    await world.beforeCutover?.(env, 'base');
     await env.run({ action: 'cutover', version: 'base' }).catch(() => undefined);
     for (let i = 0; i < RUNS; i += 1) {
       const target = (await env.weights()).blue === 100 ? 'green' : 'blue';
       const previous = target === 'blue' ? 'green' : 'blue';
+      // The side that last lost its traffic drains first (a DNS TTL), as in the demo.
+      if (world.drainSeconds) await new Promise((r) => setTimeout(r, world.drainSeconds! * 1000 + 200));
+      await world.beforeCutover?.(env, `r-${i}`);
       const execution = env.start({ action: 'cutover', version: `r-${i}` });
       await untilSwitched(env, execution, target);
       await new Promise((r) => setTimeout(r, 300 + ((i * 137) % 700)));
