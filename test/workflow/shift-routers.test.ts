@@ -42,21 +42,23 @@ describe.each(worlds)('workflow: gradual shift with %s', (type, options) => {
     expect(await env.weights()).toMatchObject({ green: 100, blue: 0 });
   });
 
-  it('puts all traffic back at once when an alarm fires at a step', async () => {
-    // Green just took its traffic from blue: blue's drain (a DNS TTL) must pass first.
+  it.each([20, 60])('puts all traffic back at once when an alarm fires at the %i%% step', async (share) => {
+    const live = (await env.weights()).green === 100 ? 'green' : 'blue';
+    const target = live === 'green' ? 'blue' : 'green';
+    // The side that just lost its traffic drains first (a DNS TTL).
     await new Promise((r) => setTimeout(r, 1500));
-    await upload('v3');
+    await upload(`v3-at-${share}`);
     const alarm = env.router.alarmNames[0]!;
     const since = Date.now();
-    const execution = env.start({ action: 'cutover', version: 'v3' });
-    await waitFor(async () => (await env.weights()).blue === 20);
+    const execution = env.start({ action: 'cutover', version: `v3-at-${share}` });
+    await waitFor(async () => (await env.weights())[target] === share);
     await env.setAlarm(alarm, 'ALARM', 'Threshold Crossed');
     try {
       const { error, cause } = failure(await execution.result);
       expect(error).toBe('RolledBack');
-      expect(cause).toMatchObject({ alarm, live: 'green' });
-      expect(shares('blue', since)).toEqual([20, 0]);
-      expect(await env.weights()).toMatchObject({ green: 100, blue: 0 });
+      expect(cause).toMatchObject({ alarm, live });
+      expect(shares(target, since)).toEqual([...SHIFT.steps.filter((p) => p <= share), 0]);
+      expect(await env.weights()).toMatchObject({ [live]: 100, [target]: 0 });
     } finally {
       await env.setAlarm(alarm, 'OK');
     }
