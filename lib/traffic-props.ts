@@ -34,6 +34,12 @@ export interface AlbListenerTraffic {
    * @default none
    */
   readonly routes?: readonly AlbRoute[];
+  /**
+   * The Cognito user pools of the routes' `authenticate-cognito` actions (rewriting one needs
+   * `cognito-idp:DescribeUserPoolClient` on its pool).
+   * @default none: a route that authenticates with Cognito is refused before anything moves
+   */
+  readonly cognitoUserPoolArns?: readonly string[];
   /** @default all traffic moves at once */
   readonly shift?: TrafficShift;
 }

@@ -9,15 +9,19 @@ function describe(...calls: string[]): Grant {
 
 /**
  * The `alb-listener` router: describes on `*` (they take no resource), ModifyListener on the
- * listener and the further listeners of `routes`, ModifyRule on the rules of `routes` only.
+ * listener and the further listeners of `routes`, ModifyRule on the rules of `routes` only, and
+ * DescribeUserPoolClient on the configured Cognito user pools only.
  */
 export function albListenerGrants(traffic: AlbTraffic): RouterGrants {
   const routes = traffic.routes ?? [];
   const listeners = routes.flatMap((r) => ('listenerArn' in r ? [r.listenerArn] : []));
   const rules = routes.flatMap((r) => ('ruleArn' in r ? [r.ruleArn] : []));
+  const pools = traffic.cognitoUserPoolArns ?? [];
   const modify: Grant[] = [
     { actions: ['elasticloadbalancing:ModifyListener'], resources: [traffic.listenerArn, ...listeners] },
     ...(rules.length > 0 ? [{ actions: ['elasticloadbalancing:ModifyRule'], resources: rules }] : []),
+    // AWS checks this of whoever writes an authenticate-cognito action, on the action's user pool.
+    ...(pools.length > 0 ? [{ actions: ['cognito-idp:DescribeUserPoolClient'], resources: pools }] : []),
   ];
   // Reading the routes' rules by ARN is one more Describe call, only when rules are configured.
   const read =

@@ -140,3 +140,23 @@ describe('ALB routes: refused at synth, naming the entry', () => {
     );
   });
 });
+
+describe('ALB listeners that authenticate with Cognito: grants', () => {
+  const POOL = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc123';
+
+  it('grants DescribeUserPoolClient on the listed pools only, in each step that writes the listener', () => {
+    const stack = stackWith({ ...base, traffic: { ...TRAFFIC, cognitoUserPoolArns: [POOL] } });
+    const grants = statementsWith(stack, 'cognito-idp:DescribeUserPoolClient');
+    expect(grants.length).toBe(statementsWith(stack, 'elasticloadbalancing:ModifyListener').length);
+    for (const statement of grants) expect(statement.Resource).toEqual(POOL);
+  });
+
+  it('grants nothing of Cognito without listed pools', () => {
+    expect(statementsWith(stackWith(base), 'cognito-idp:DescribeUserPoolClient')).toEqual([]);
+  });
+
+  it('refuses a pool ARN of the wrong shape at synth, naming the key', () => {
+    const json = { ...base, traffic: { ...TRAFFIC, cognitoUserPoolArns: ['us-east-1_abc123'] } };
+    expect(() => parseServiceConfig(json, 'service.json')).toThrow(/"traffic\.cognitoUserPoolArns\[0\]"/);
+  });
+});

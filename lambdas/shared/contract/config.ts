@@ -40,6 +40,8 @@ export type ArnField = (pattern: RegExp, what: string) => z.ZodType<string, stri
 const arnField: ArnField = (pattern, what) => z.string().regex(pattern, `must be ${what}`);
 
 // Route 53's ids are upper-case letters and digits (AWS's start with Z; moto's do not).
+export const COGNITO_USER_POOL_ARN =
+  /^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool\/[a-z0-9-]+_[A-Za-z0-9]+$/;
 export const HOSTED_ZONE_ID = /^[A-Z0-9]{2,32}$/;
 export const ROUTE53_HEALTH_CHECK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const LISTENER_RULE_ARN =
@@ -102,6 +104,14 @@ export function trafficSchemas(arn: ArnField = arnField) {
         ),
       )
       .max(LIMITS.routes.max, `lists at most ${LIMITS.routes.max} routes`)
+      .optional(),
+    /**
+     * The Cognito user pools of the routes' `authenticate-cognito` actions: rewriting such an action
+     * needs `cognito-idp:DescribeUserPoolClient` on its pool, granted on exactly these.
+     */
+    cognitoUserPoolArns: z
+      .array(arn(COGNITO_USER_POOL_ARN, 'a Cognito user pool ARN (arn:aws:cognito-idp:...:userpool/...)'))
+      .max(LIMITS.routes.max, `lists at most ${LIMITS.routes.max} user pools`)
       .optional(),
     shift: shiftSchema.optional(),
   });

@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { isRefusal } from '../../../lambdas/shared/aws/transient';
-import { type AlbTraffic, RouterStateUnknown } from '../../../lambdas/shared/contract';
+import { type AlbTraffic, CutoverFailed, RouterStateUnknown } from '../../../lambdas/shared/contract';
 import { AlbListenerRouter } from '../../../lambdas/shared/routers/alb-listener';
 import { awsError } from '../handlers/support';
 
@@ -187,6 +187,45 @@ describe('AlbListenerRouter with routes: inspect', () => {
     await expect(router().inspect()).rejects.toThrow(
       new RegExp(`rule 5 of listener HTTP:80 \\(${stranger}\\) also forwards.*list it in traffic\\.routes`),
     );
+  });
+});
+
+describe('AlbListenerRouter: Cognito authentication', () => {
+  const POOL = `arn:aws:cognito-idp:us-east-1:${ID}:userpool/us-east-1_abc123`;
+  const cognito: Action = {
+    Type: 'authenticate-cognito',
+    Order: 1,
+    AuthenticateCognitoConfig: { UserPoolArn: POOL, UserPoolClientId: 'client-1', UserPoolDomain: 'orders' },
+  };
+  const alone: AlbTraffic = { ...TRAFFIC, routes: undefined };
+
+  beforeEach(() => {
+    elb.on(DescribeListenersCommand, { ListenerArns: [LISTENER] }).resolves({
+      Listeners: [
+        { ListenerArn: LISTENER, LoadBalancerArn: LB, DefaultActions: [cognito, ...weighted(100, 0)] },
+      ],
+    });
+    elb.on(DescribeListenersCommand, { LoadBalancerArn: LB }).resolves({ Listeners: [] });
+    elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
+  });
+
+  it('refuses a listener authenticating with a user pool not listed, naming the key, before any write', async () => {
+    const error = await router(alone)
+      .inspect()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CutoverFailed);
+    expect((error as CutoverFailed).details).toMatchObject({ field: 'traffic.cognitoUserPoolArns' });
+    expect((error as Error).message).toContain(`authenticates with Cognito user pool ${POOL}`);
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+  });
+
+  it('accepts it once the pool is listed, and writes the action back as read', async () => {
+    const r = router({ ...alone, cognitoUserPoolArns: [POOL] });
+    await expect(r.inspect()).resolves.toMatchObject({ live: 'blue' });
+    elb.on(ModifyListenerCommand).resolves({});
+    await r.write('green');
+    const written = elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions ?? [];
+    expect(written[0]).toEqual(cognito);
   });
 });
 

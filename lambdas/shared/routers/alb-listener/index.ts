@@ -1,6 +1,13 @@
 import type { ElasticLoadBalancingV2Client, Listener } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { isRefusal } from '../../aws/transient';
-import { type AlbTraffic, COLORS, type Color, otherColor, RouterStateUnknown } from '../../contract';
+import {
+  type AlbTraffic,
+  COLORS,
+  type Color,
+  CutoverFailed,
+  otherColor,
+  RouterStateUnknown,
+} from '../../contract';
 import type { Router, RouterView, RouterWords, SideHealth } from '../port';
 import { refuseSplit } from '../split';
 import {
@@ -33,6 +40,28 @@ import {
 import { summarizeHealth } from './targets';
 
 /** What the last read saw: the view, and every configured route (the listener first) as read. */
+/**
+ * A route that authenticates with a Cognito user pool not in `traffic.cognitoUserPoolArns`: the
+ * switch writes that action back, and AWS then checks `cognito-idp:DescribeUserPoolClient` on the
+ * pool for the caller, which the workflow is granted only for the listed pools. Refused before
+ * anything moves.
+ */
+function unlistedUserPools(traffic: AlbTraffic, routes: readonly RouteState[]): CutoverFailed | undefined {
+  const listed = new Set(traffic.cognitoUserPoolArns ?? []);
+  for (const { route, actions } of routes) {
+    for (const action of actions) {
+      const pool =
+        action.Type === 'authenticate-cognito' ? action.AuthenticateCognitoConfig?.UserPoolArn : undefined;
+      if (pool === undefined || listed.has(pool)) continue;
+      return new CutoverFailed(
+        `${route.field} (${route.arn}) authenticates with Cognito user pool ${pool}; writing that action back needs cognito-idp:DescribeUserPoolClient on the pool: list it in traffic.cognitoUserPoolArns`,
+        { field: 'traffic.cognitoUserPoolArns' },
+      );
+    }
+  }
+  return undefined;
+}
+
 interface LastRead {
   readonly view: RouterView;
   readonly routes: readonly RouteState[];
@@ -87,6 +116,8 @@ export class AlbListenerRouter implements Router {
         `${foreign.map((r) => r.description).join('; ')} also forward${one ? 's' : ''} to the blue or green target group; switching only ${switched} would leave ${one ? 'that route' : 'those routes'} on the old side: point ${one ? 'it' : 'them'} elsewhere or remove ${one ? 'it' : 'them'}${this.traffic.routes ? `, or list ${one ? 'it' : 'them'} in traffic.routes` : ''}`,
       );
     }
+    const unlisted = unlistedUserPools(this.traffic, this.last?.routes ?? []);
+    if (unlisted) throw unlisted;
     // Both groups must exist; a missing one answers TargetGroupNotFound, which becomes RouterStateUnknown.
     for (const color of COLORS) await describeTargetHealth(this.elb, targetGroupOf(this.traffic, color));
     return view;
