@@ -73,7 +73,8 @@ function header(req: http.IncomingMessage, name: string): string {
   return Array.isArray(value) ? value.join(' ') : (value ?? '');
 }
 
-function jsonBody(body: Buffer): Record<string, unknown> {
+/** A JSON request body as an object; anything else (empty, not JSON, not an object) as `{}`. */
+export function jsonBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) return {};
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));

@@ -1,4 +1,4 @@
-import type { ApiCall } from '../api-calls';
+import { type ApiCall, jsonBody } from '../api-calls';
 
 /**
  * Lambda's REST operations, named as IAM and the SDK name them. The call log decodes only Invoke
@@ -45,16 +45,4 @@ export function lambdaCall(call: ApiCall, method: string, url: URL, body: Buffer
     return { ...call, operation: route.operation, params };
   }
   return call;
-}
-
-function jsonBody(body: Buffer): Record<string, unknown> {
-  if (body.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : {};
-  } catch {
-    return {};
-  }
 }
