@@ -77,41 +77,28 @@ describe(`construct props, generated ALB configs (${GOOD_RUNS + BAD_RUNS} per ru
     );
   });
 
-  it(`refuses ${BAD_RUNS} ALB configs broken once with BlueGreenCutoverPropsError naming the field the config file names`, () => {
-    fc.assert(
-      fc.property(badConfig(albConfig, 'alb-listener'), ({ mutation, value, field }) => {
-        // Act
-        const error = refusalOf(() => build(value));
-        const fileError = refusalOf(() => parseServiceConfig(value, 'service.json'));
+  it.each([
+    ['ALB configs', () => badConfig(albConfig, 'alb-listener')],
+    ['configs of every router', () => badConfig(anyConfig)],
+  ])(
+    `refuses ${BAD_RUNS} %s broken once with BlueGreenCutoverPropsError naming the field the config file names`,
+    (_, broken) => {
+      fc.assert(
+        fc.property(broken(), ({ mutation, value, field }) => {
+          // Act
+          const error = refusalOf(() => build(value));
+          const fileError = refusalOf(() => parseServiceConfig(value, 'service.json'));
 
-        // Assess
-        expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
-        expect((error as BlueGreenCutoverPropsError).field).toBe(field);
-        expect((error as Error).message).toContain(`props.${field}`);
-        expect(fileError).toBeInstanceOf(ConfigError);
-        expect((fileError as ConfigError).field).toBe(field);
-        bad.add(mutation);
-      }),
-      runs(BAD_RUNS),
-    );
-  });
-
-  it(`refuses ${BAD_RUNS} configs of every router broken once with BlueGreenCutoverPropsError naming the field the config file names`, () => {
-    fc.assert(
-      fc.property(badConfig(anyConfig), ({ mutation, value, field }) => {
-        // Act
-        const error = refusalOf(() => build(value));
-        const fileError = refusalOf(() => parseServiceConfig(value, 'service.json'));
-
-        // Assess
-        expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
-        expect((error as BlueGreenCutoverPropsError).field).toBe(field);
-        expect((error as Error).message).toContain(`props.${field}`);
-        expect(fileError).toBeInstanceOf(ConfigError);
-        expect((fileError as ConfigError).field).toBe(field);
-        bad.add(mutation);
-      }),
-      runs(BAD_RUNS),
-    );
-  });
+          // Assess
+          expect(error).toBeInstanceOf(BlueGreenCutoverPropsError);
+          expect((error as BlueGreenCutoverPropsError).field).toBe(field);
+          expect((error as Error).message).toContain(`props.${field}`);
+          expect(fileError).toBeInstanceOf(ConfigError);
+          expect((fileError as ConfigError).field).toBe(field);
+          bad.add(mutation);
+        }),
+        runs(BAD_RUNS),
+      );
+    },
+  );
 });
