@@ -16,7 +16,10 @@ export const handler = defineRolesStep('Gate', async (state, { config }): Promis
   const warnings = [...roles.warnings];
   let alarms: Array<{ name: string; state: string }>;
   if (request.action === 'cutover') {
-    const verdict = checkAlarms(config.alarms, found, config.bakeSeconds);
+    const verdict = checkAlarms(config.alarms, found, config.bakeSeconds, {
+      alarms: request.allowFiringAlarms ?? [],
+      reason: request.reason,
+    });
     warnings.push(...verdict.warnings, ...oneSidedAlarms(found, sidesOf(roles)));
     alarms = verdict.alarms;
   } else {

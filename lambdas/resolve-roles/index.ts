@@ -52,6 +52,7 @@ export const handler = defineStateStep('ResolveRoles', async (state, { config })
       outcome: 'in-progress',
       startedAt: state.execution.startedAt,
       reason: request.reason,
+      allowFiringAlarms: request.action === 'cutover' ? request.allowFiringAlarms : undefined,
       undoes,
     };
     await history.create(record);

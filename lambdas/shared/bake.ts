@@ -12,6 +12,46 @@ export interface WatchProblem {
   readonly requestedBy?: string;
 }
 
+/**
+ * The alarms a cutover let fire at the gate (`allowFiringAlarms`). Each is ignored while in ALARM
+ * until a look sees it OK (INSUFFICIENT_DATA is not "returned": it says nothing about the fix);
+ * from then on it is watched like the others. The watch updates `returned` and `last` as it looks.
+ */
+export class AllowedAlarms {
+  readonly returned: Set<string>;
+  /** The state each allowed alarm had at the last look. */
+  readonly last = new Map<string, string>();
+
+  constructor(
+    readonly names: readonly string[],
+    returned: readonly string[] = [],
+    readonly reason?: string,
+  ) {
+    this.returned = new Set(returned.filter((name) => names.includes(name)));
+  }
+
+  /** Records what a look saw; answers whether `alarm` counts (false: allowed and not yet returned). */
+  watches(alarm: { readonly name: string; readonly state: string }): boolean {
+    if (!this.names.includes(alarm.name)) return true;
+    this.last.set(alarm.name, alarm.state);
+    if (alarm.state === 'OK') this.returned.add(alarm.name);
+    return this.returned.has(alarm.name);
+  }
+
+  /** At the end of the bake: one warning per allowed alarm that never returned to OK. */
+  warnings(phase: string): string[] {
+    const why = this.reason ? ` (allowFiringAlarms: ${this.reason})` : ' (allowFiringAlarms)';
+    return this.names
+      .filter((name) => !this.returned.has(name))
+      .map((name) => {
+        const state = this.last.get(name) ?? 'ALARM';
+        return state === 'ALARM'
+          ? `alarm "${name}" was still in ALARM at the end of the ${phase}${why}: it never returned to OK, so the ${phase} could not watch it; check that the release fixed it`
+          : `alarm "${name}" never returned to OK during the ${phase}${why}, it is ${state}: the ${phase} could not watch it`;
+      });
+  }
+}
+
 export interface WatchScope {
   readonly phase: 'bake' | 'drain';
   readonly config: Pick<RuntimeConfig, 'alarms'>;
@@ -25,6 +65,8 @@ export interface WatchScope {
   readonly alarms: boolean;
   /** Watch the lease for rollback requests and for losing it (a cutover; a rollback has no one to ask it). */
   readonly requests: boolean;
+  /** The alarms the cutover let fire at the gate, if any. */
+  readonly allowFiring?: AllowedAlarms;
 }
 
 /**
@@ -38,10 +80,16 @@ export async function watchProblem(scope: WatchScope): Promise<WatchProblem | un
     scope.requests ? scope.store.read() : undefined,
     scope.alarms ? scope.router.sideHealth(scope.serving) : undefined,
   ]);
-  const firing = found.find((a) => a.state === 'ALARM');
+  // Every alarm goes through `watches`, so that each look records the allowed ones' states.
+  const counted = found.filter((a) => scope.allowFiring?.watches(a) ?? true);
+  const firing = counted.find((a) => a.state === 'ALARM');
   if (firing) {
     const why = firing.reason ? `: ${firing.reason}` : '';
-    return { reason: `alarm "${firing.name}" went to ALARM during the ${phase}${why}`, alarm: firing.name };
+    const again = scope.allowFiring?.names.includes(firing.name) ? ' again after it had returned to OK' : '';
+    return {
+      reason: `alarm "${firing.name}" went to ALARM${again} during the ${phase}${why}`,
+      alarm: firing.name,
+    };
   }
   const request = lease?.owner === owner ? lease.rollbackRequest : undefined;
   if (request) {

@@ -23,9 +23,14 @@ export function dryRunPlan(
   steps.push(
     `wait up to ${config.healthTimeoutSeconds} s for every ${roles.idle} target to be healthy (now: ${roles.idleAttached ? idle.summary : 'not health-checked'})`,
   );
+  const allowed = request.action === 'cutover' ? (request.allowFiringAlarms ?? []) : [];
   if (request.action === 'cutover')
     steps.push(
       `check alarms ${config.alarms.map((a) => `"${a}"`).join(', ') || '(none configured)'} and capacity parity`,
+    );
+  if (allowed.length > 0)
+    steps.push(
+      `let ${allowed.map((a) => `"${a}"`).join(', ')} be in ALARM at the gate (${request.reason ?? 'no reason given'}); the bake watches each once it is OK again, and one still in ALARM at the end is a warning`,
     );
   const shift = request.action === 'cutover' ? config.traffic.shift : undefined;
   if (shift) {
@@ -49,6 +54,7 @@ export function dryRunPlan(
     target: roles.idle,
     version: request.action === 'cutover' ? request.version : undefined,
     schemaChange: request.action === 'cutover' ? request.schemaChange : undefined,
+    allowFiringAlarms: allowed.length > 0 ? { alarms: allowed, reason: request.reason } : undefined,
     targetVersion: roles.idleVersion,
     idleHealthChecked: roles.idleAttached,
     idleHealth: roles.idleAttached ? idle.summary : router.words.unattached(roles.idle),

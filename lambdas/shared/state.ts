@@ -85,6 +85,8 @@ export const workflowStateSchema = z.object({
       restoredAt: z.string().optional(),
       /** The restored side has fewer healthy targets than the side it took traffic from. */
       capacity: z.string().optional(),
+      /** `allowFiringAlarms` seen OK since the switch: from then on they are watched like the others. */
+      returned: z.array(z.string()).optional(),
     })
     .optional(),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),

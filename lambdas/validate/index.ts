@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { parseRequest } from '../shared/contract';
+import { checkAllowedAlarms, parseRequest } from '../shared/contract';
 import { executionSchema, type WorkflowState } from '../shared/state';
 import { defineStep } from '../shared/step';
 
@@ -9,5 +9,12 @@ const eventSchema = z.object({ input: z.unknown(), execution: executionSchema })
 export const handler = defineStep(
   'Validate',
   eventSchema,
-  async ({ input, execution }): Promise<WorkflowState> => ({ execution, request: parseRequest(input) }),
+  async ({ input, execution }, step): Promise<WorkflowState> => {
+    const request = parseRequest(input);
+    // Only an input that names alarms needs the configuration, to check them against it.
+    if (request.action === 'cutover' && request.allowFiringAlarms) {
+      checkAllowedAlarms(request.allowFiringAlarms, step.config.alarms);
+    }
+    return { execution, request };
+  },
 );

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { leaseStore } from '../shared/aws/store';
-import { shiftStep, watchProblem } from '../shared/bake';
+import { AllowedAlarms, shiftStep, watchProblem } from '../shared/bake';
 import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -41,10 +41,20 @@ export const handler = defineStep(
           : Date.parse(switched.at) + config.bakeSeconds * 1000
         : // No new request reached the old side after its last share moved: its last one ends by then + drain.
           Date.parse(position?.since ?? switched.at) + switched.drainSeconds * 1000;
+    const { request } = state;
+    const allowFiring =
+      phase === 'bake' && request.action === 'cutover' && request.allowFiringAlarms
+        ? new AllowedAlarms(
+            request.allowFiringAlarms,
+            continuing ? state.watch!.returned : [],
+            request.reason,
+          )
+        : undefined;
     const watching = {
       ...{ phase, config, router, store, owner, serving: roles.idle },
       alarms: phase === 'bake',
-      requests: state.request.action === 'cutover',
+      requests: request.action === 'cutover',
+      allowFiring,
     };
 
     const polled = await pollUntil(
@@ -55,7 +65,9 @@ export const handler = defineStep(
         return { done: problem !== undefined, value: problem };
       },
     );
-    const watch = { phase, until: new Date(until).toISOString() };
+    // Survives the invocations of the bake (and its shift steps): seen OK once, watched from then on.
+    const returned = allowFiring ? [...allowFiring.returned] : undefined;
+    const watch = { phase, until: new Date(until).toISOString(), returned };
     const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
     let problem = polled.value;
     if (!problem && polled.stop === 'expired' && position && next) {
@@ -67,12 +79,25 @@ export const handler = defineStep(
         return {
           ...state,
           shift: moved,
-          watch: { phase, until: new Date(watchEnd(config, moved)).toISOString(), verdict: 'continue' },
+          watch: {
+            phase,
+            until: new Date(watchEnd(config, moved)).toISOString(),
+            verdict: 'continue',
+            returned,
+          },
         };
       }
     }
     if (!problem) {
-      return { ...state, watch: { ...watch, verdict: polled.stop === 'expired' ? 'done' : 'continue' } };
+      const done = polled.stop === 'expired';
+      const unwatched = done && allowFiring ? allowFiring.warnings(phase) : [];
+      for (const warning of unwatched) logger.warn('allowed alarm never returned to OK', { warning });
+      // Finalize reports the gate's warnings: the bake's join them.
+      const gate =
+        state.gate && unwatched.length > 0
+          ? { ...state.gate, warnings: [...state.gate.warnings, ...unwatched] }
+          : state.gate;
+      return { ...state, gate, watch: { ...watch, verdict: done ? 'done' : 'continue' } };
     }
     logger.warn('rolling back', { phase, ...problem });
     // Without the lease another execution owns the router: leave it alone, the Rollback step reports it.

@@ -67,6 +67,8 @@ export const releaseRecordSchema = z.object({
   /** When traffic left `to` again (a rollback of this release). */
   rolledBackAt: z.string().optional(),
   reason: z.string().optional(),
+  /** Cutover records: the alarms the input let fire at the gate (`allowFiringAlarms`); `reason` says why. */
+  allowFiringAlarms: z.array(z.string()).optional(),
   error: z.string().optional(),
   /** Rollback records: the release they undo. */
   undoes: z.string().optional(),
