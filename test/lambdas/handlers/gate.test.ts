@@ -246,3 +246,57 @@ describe('Gate for a dry run', () => {
     expect(state.gate?.plan).toBeDefined();
   });
 });
+
+describe('Gate with allowFiringAlarms', () => {
+  const allowing = (dry: boolean) =>
+    cutoverState({
+      request: {
+        action: 'cutover',
+        version: 'v2',
+        dryRun: dry,
+        schemaChange: 'none',
+        allowFiringAlarms: [ERRORS_ALARM],
+        reason: 'v2 fixes the 5xx',
+      },
+    });
+
+  beforeEach(() => {
+    alarmsAre(alarm(ERRORS_ALARM, { StateValue: 'ALARM', StateReason: 'the bug' }), alarm(LATENCY_ALARM));
+  });
+
+  it('lets the allowed alarm be in ALARM, with a warning', async () => {
+    // Act
+    const state = await handler(stepEvent(allowing(false)));
+
+    // Assess
+    expect(state.gate?.alarms).toContainEqual({ name: ERRORS_ALARM, state: 'ALARM' });
+    expect(state.gate?.warnings).toContainEqual(
+      expect.stringContaining(`"${ERRORS_ALARM}" is in ALARM and allowed`),
+    );
+  });
+
+  it('still refuses when another alarm is in ALARM', async () => {
+    // Prepare
+    alarmsAre(alarm(ERRORS_ALARM, { StateValue: 'ALARM' }), alarm(LATENCY_ALARM, { StateValue: 'ALARM' }));
+
+    // Act
+    const error = await rejected(handler(stepEvent(allowing(false))));
+
+    // Assess
+    expect(error).toBeInstanceOf(AlarmFiring);
+    expect(error.details.alarm).toBe(LATENCY_ALARM);
+  });
+
+  it("lists the allowed alarms and the reason in a dry run's plan", async () => {
+    // Act
+    const state = await handler(stepEvent(allowing(true)));
+
+    // Assess
+    expect(state.gate?.plan).toMatchObject({
+      allowFiringAlarms: { alarms: [ERRORS_ALARM], reason: 'v2 fixes the 5xx' },
+    });
+    expect(state.gate?.plan?.steps).toContainEqual(
+      expect.stringContaining(`let "${ERRORS_ALARM}" be in ALARM`),
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { InvalidInput } from '../../../lambdas/shared/contract';
 import { handler } from '../../../lambdas/validate';
-import { EXECUTION_ARN, rejected } from './support';
+import { EXECUTION_ARN, rejected, useConfig } from './support';
 
 const execution = { arn: EXECUTION_ARN, name: 'release-1', startedAt: '2026-11-27T12:00:00.000Z' };
 
@@ -33,5 +33,36 @@ describe('validate handler', () => {
     expect(error.name).toBe('InvalidInput');
     expect(error.details.field).toBe(field);
     expect(error.details.message).toContain(field);
+  });
+});
+
+describe('validate handler with allowFiringAlarms', () => {
+  useConfig({ alarms: ['orders-api-5xx', 'orders-api-p99'] });
+
+  it('keeps configured alarm names and the reason in the request', async () => {
+    // Act
+    const state = await handler({
+      input: { action: 'cutover', version: 'v2', allowFiringAlarms: ['orders-api-p99'], reason: 'INC-7' },
+      execution,
+    });
+
+    // Assess
+    expect(state.request).toMatchObject({ allowFiringAlarms: ['orders-api-p99'], reason: 'INC-7' });
+  });
+
+  it('refuses a name that is not a configured alarm with InvalidInput naming the entry', async () => {
+    // Act
+    const error = await rejected(
+      handler({
+        input: { action: 'cutover', version: 'v2', allowFiringAlarms: ['orders-api-5xxx'], reason: 'INC-7' },
+        execution,
+      }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(InvalidInput);
+    expect(error.details.field).toBe('allowFiringAlarms[0]');
+    expect(error.details.message).toContain('"orders-api-5xxx"');
+    expect(error.details.message).toContain('"orders-api-5xx", "orders-api-p99"');
   });
 });

@@ -331,3 +331,61 @@ describe('Drain', () => {
     expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
   });
 });
+
+describe('Bake with allowFiringAlarms', () => {
+  const allowing = (extra: Partial<WorkflowState> = {}, secondsAgo = 0): WorkflowState => {
+    const state = switchedState(secondsAgo, 30, {
+      gate: { warnings: [], alarms: [{ name: ALARM, state: 'ALARM' }] },
+      ...extra,
+    });
+    return {
+      ...state,
+      request: { ...state.request, allowFiringAlarms: [ALARM], reason: 'the fix' } as never,
+    };
+  };
+
+  it('looks past an allowed alarm that stays in ALARM, and warns at the end of the bake', async () => {
+    // Prepare
+    cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('ALARM', 'the bug'));
+
+    // Act
+    const first = await onFakeClock(bake(allowing()));
+    const second = await onFakeClock(bake(first));
+
+    // Assess
+    expect(first.watch).toMatchObject({ verdict: 'continue', returned: [] });
+    expect(second.watch).toMatchObject({ verdict: 'done', returned: [] });
+    expect(second.gate?.warnings).toEqual([
+      expect.stringContaining(`"${ALARM}" was still in ALARM at the end`),
+    ]);
+    expect(elb).not.toHaveReceivedCommand(ModifyListenerCommand);
+  });
+
+  it('remembers across invocations that the alarm was OK: ALARM after that rolls back', async () => {
+    // Prepare: OK once in the first invocation, ALARM for the rest of it and in the next one.
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolvesOnce(alarmState('ALARM'))
+      .resolvesOnce(alarmState('OK'))
+      .resolves(alarmState('ALARM', 'back again'));
+    const first = await onFakeClock(bake(allowing()));
+    expect(first.watch).toMatchObject({ verdict: 'rollback', alarm: ALARM });
+
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves(alarmState('ALARM', 'back again'));
+    const carried = allowing({
+      watch: { phase: 'bake', until: iso(NOW + 60_000), verdict: 'continue', returned: [ALARM] },
+    });
+
+    // Act
+    const second = await onFakeClock(bake(carried));
+
+    // Assess
+    expect(second.watch).toMatchObject({
+      verdict: 'rollback',
+      alarm: ALARM,
+      reason: `alarm "${ALARM}" went to ALARM again after it had returned to OK during the bake: back again`,
+    });
+    expect(elb).toHaveReceivedCommandWith(ModifyListenerCommand, allTrafficTo('blue'));
+  });
+});
