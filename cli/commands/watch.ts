@@ -36,7 +36,7 @@ export interface WatchResult {
 /** The execution ARN for a name or ARN given on the command line; the newest running one without. */
 export async function resolveExecution(service: Service, given: string | undefined): Promise<string> {
   if (given?.startsWith('arn:')) return given;
-  if (given) return service.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${given}`;
+  if (given) return `${service.stateMachineArn.replace(':stateMachine:', ':execution:')}:${given}`;
   const out = await service.clients.sfn.send(
     new ListExecutionsCommand({
       stateMachineArn: service.stateMachineArn,
