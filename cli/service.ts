@@ -22,6 +22,7 @@ export class Clients {
   readonly lambda: LambdaClient;
   readonly cloudWatch: CloudWatchClient;
   readonly dynamo: DynamoDBDocumentClient;
+  private readonly dynamoBase: DynamoDBClient;
   readonly route53: Route53Client;
   private readonly elbByRegion = new Map<string, ElasticLoadBalancingV2Client>();
 
@@ -31,7 +32,8 @@ export class Clients {
     this.lambda = new LambdaClient(base);
     this.cloudWatch = new CloudWatchClient(base);
     this.route53 = new Route53Client(base);
-    this.dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(base), {
+    this.dynamoBase = new DynamoDBClient(base);
+    this.dynamo = DynamoDBDocumentClient.from(this.dynamoBase, {
       marshallOptions: { removeUndefinedValues: true },
     });
   }
@@ -60,7 +62,7 @@ export class Clients {
       this.sfn,
       this.lambda,
       this.cloudWatch,
-      this.dynamo,
+      this.dynamoBase,
       this.route53,
       ...this.elbByRegion.values(),
     ])
