@@ -27,3 +27,4 @@ export { deployHookArn, OfflineEnvironment, type OfflineOptions } from './offlin
 export { synthesize } from './offline/synth';
 export type { Side, SideWrite, TrafficFixture, TrafficType } from './offline/traffic';
 export type { RouterWrite, TargetHealthState } from './proxy/honest-aws';
+export { StepFunctionsEndpoint } from './sfn-endpoint';

@@ -201,6 +201,11 @@ export class LocalWorkflow implements WorkflowRuntime {
     return exec;
   }
 
+  /** Every execution started so far, newest first (what ListExecutions answers). */
+  listExecutions(): Execution[] {
+    return [...this.executions.values()].reverse();
+  }
+
   /** Delivers a status-change event to the targets of every matching rule, as EventBridge would. */
   deliver(
     exec: Execution,

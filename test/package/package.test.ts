@@ -32,6 +32,7 @@ const OFFLINE_NPM = {
 };
 
 interface PackedManifest {
+  readonly bin?: Record<string, string>;
   readonly dependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
 }
@@ -152,6 +153,16 @@ describe('the npm package', () => {
     expect(strays).toEqual([]);
     expect(files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((f) => /^dist\/(test|bench|bin)\//.test(f))).toEqual([]);
+  });
+
+  it('installs the bluegreen command, which runs from the package with its dependencies', () => {
+    const bin = manifest.bin?.bluegreen;
+    expect(bin).toBe('dist/cli/bin.js');
+    const file = join(installed, bin ?? '');
+    expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const help = execFileSync(process.execPath, [file, '--help'], { cwd: app, encoding: 'utf8' });
+    for (const command of ['status', 'history', 'cutover', 'rollback', 'approve', 'watch'])
+      expect(help).toContain(command);
   });
 
   it('leaves aws-cdk-lib and constructs to the app, as peer dependencies', () => {

@@ -12,16 +12,27 @@ import { refuseSplit } from './split';
 export type { Router, RouterView, RouterWords, SideHealth } from './port';
 export { refuseSplit } from './split';
 
+/** The SDK clients a router may use, for callers outside a step handler (the CLI) that build their own. */
+export interface RouterClients {
+  readonly elb: (region?: string) => ElasticLoadBalancingV2Client;
+  readonly lambda: LambdaClient;
+  readonly route53: Route53Client;
+}
+
 /** The router of the configured traffic type: the one place that knows which adapters exist. */
-export function routerFor(config: Pick<RuntimeConfig, 'traffic'>): Router {
+export function routerFor(config: Pick<RuntimeConfig, 'traffic'>, clients?: RouterClients): Router {
   switch (config.traffic.type) {
     case 'alb-listener':
+      if (clients) return new AlbListenerRouter(clients.elb(), config.traffic);
       elb ??= traced(new ElasticLoadBalancingV2Client({}));
       return new AlbListenerRouter(elb, config.traffic);
     case 'lambda-alias':
+      if (clients) return new LambdaAliasRouter(clients.lambda, config.traffic);
       lambda ??= traced(new LambdaClient({}));
       return new LambdaAliasRouter(lambda, config.traffic);
     case 'route53-weighted':
+      if (clients)
+        return new Route53WeightedRouter(clients.route53, (r) => clients.elb(r || undefined), config.traffic);
       route53 ??= traced(new Route53Client({}));
       return new Route53WeightedRouter(route53, elbOf, config.traffic);
   }

@@ -1,0 +1,2 @@
+export { type WireHistoryEvent, wireHistory } from './history';
+export { StepFunctionsEndpoint } from './server';
