@@ -139,7 +139,7 @@ export class EcsServiceDeployer implements Deployer {
     const { cluster } = this.deployConfig;
     const out = await this.ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
     const found = out.services?.[0];
-    if (!found || found.status !== 'ACTIVE') {
+    if (found?.status !== 'ACTIVE') {
       const why = out.failures?.[0]?.reason ?? (found ? `status ${found.status}` : 'not found');
       throw new DeployFailed(`ECS service ${name} of cluster ${cluster} is not usable (${why})`);
     }
