@@ -1,6 +1,7 @@
 import { Aws } from 'aws-cdk-lib';
 import type { DeployConfig, TrafficConfig } from './handler-contract';
 import type { Grant } from './routers';
+import { onAnyResource } from './routers/grant';
 import { aliasArns, functionArnOf } from './routers/lambda-alias';
 
 /** What the Deploy step may call for the configured deploy type, on exact ARNs. */
@@ -40,5 +41,36 @@ export function deployGrants(deploy: DeployConfig, traffic: TrafficConfig): Gran
       }
       return grants;
     }
+    case 'ecs-service':
+      return ecsServiceGrants(deploy);
   }
+}
+
+/** The ARN of a configured ECS service (a name is a service of the configured cluster). */
+export function ecsServiceArn(cluster: string, service: string): string {
+  if (service.startsWith('arn:')) return service;
+  const clusterName = cluster.startsWith('arn:') ? (cluster.split('/').at(-1) ?? cluster) : cluster;
+  return `arn:${Aws.PARTITION}:ecs:${Aws.REGION}:${Aws.ACCOUNT_ID}:service/${clusterName}/${service}`;
+}
+
+function ecsServiceGrants(deploy: Extract<DeployConfig, { type: 'ecs-service' }>): Grant[] {
+  const services = [deploy.blueService, deploy.greenService].map((s) => ecsServiceArn(deploy.cluster, s));
+  const roles = [deploy.taskRoleArn, deploy.executionRoleArn].filter((r): r is string => r !== undefined);
+  return [
+    { actions: ['ecs:DescribeServices', 'ecs:UpdateService'], resources: services },
+    onAnyResource(
+      'ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition take no resource-level permissions; the revision is bounded by iam:PassRole on the configured task roles only',
+      'ecs:DescribeTaskDefinition',
+      'ecs:RegisterTaskDefinition',
+    ),
+    ...(roles.length > 0
+      ? [
+          {
+            actions: ['iam:PassRole'],
+            resources: [...new Set(roles)],
+            conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          },
+        ]
+      : []),
+  ];
 }

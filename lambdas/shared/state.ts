@@ -53,6 +53,8 @@ export const workflowStateSchema = z.object({
       codeUpdated: z.boolean().optional(),
       /** lambda-version: the version published for this release (so a retry never publishes again). */
       publishedVersion: z.string().optional(),
+      /** ecs-service: the task definition revision registered and deployed for this release. */
+      taskDefinitionArn: z.string().optional(),
     })
     .optional(),
   health: z

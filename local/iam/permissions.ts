@@ -104,6 +104,36 @@ export function requiredPermissions(call: ApiCall, { partition, account }: Accou
       }
       return needs;
     }
+    case 'ecs': {
+      const cluster = String(p.cluster ?? 'default');
+      const clusterName = cluster.startsWith('arn:') ? (cluster.split('/').at(-1) ?? cluster) : cluster;
+      const serviceArn = (service: unknown) => {
+        const name = String(service ?? '');
+        return name.startsWith('arn:') ? name : arn('ecs', `service/${clusterName}/${name}`);
+      };
+      switch (call.operation) {
+        case 'DescribeServices': {
+          const services = Array.isArray(p.services) ? p.services : [];
+          return services.map((s) => ({ action, resource: serviceArn(s), context: {} }));
+        }
+        case 'UpdateService':
+          return one(serviceArn(p.service));
+        case 'RegisterTaskDefinition': {
+          // No resource-level permissions; the roles the revision names are passed to ECS.
+          const roles = [p.taskRoleArn, p.executionRoleArn].filter((r): r is string => typeof r === 'string');
+          return [
+            ...one('*'),
+            ...[...new Set(roles)].map((resource) => ({
+              action: 'iam:PassRole',
+              resource,
+              context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
+            })),
+          ];
+        }
+        default:
+          return one('*');
+      }
+    }
     case 'route53': {
       // Route 53 resources are global: no region, no account.
       const global = (resource: string) => `arn:${partition}:route53:::${resource}`;

@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REGION } from '../common/account';
 import { type ApiCall, describeCall } from './api-calls';
+import { EcsHonesty } from './ecs';
 import { ELBV2_VERSION } from './elbv2/actions';
 import { Elbv2Honesty, type RouterWrite } from './elbv2/service';
 import { type TargetHealthState, TargetHealthTruth, type TargetHealthView } from './elbv2/target-health';
@@ -45,6 +46,8 @@ export interface HonestAwsOptions {
   readonly region?: string;
   /** How long a Route 53 change stays PENDING before INSYNC. Default 1000. */
   readonly insyncMs?: number;
+  /** How long an ECS rollout of a new revision stays IN_PROGRESS. Default 1500. */
+  readonly ecsRolloutMs?: number;
 }
 
 export class HonestAws {
@@ -61,6 +64,8 @@ export class HonestAws {
   readonly lambda: LambdaHonesty;
   /** Route 53 made honest: atomic, exact change batches, PENDING before INSYNC, scripted health checks. */
   readonly route53: Route53Honesty;
+  /** ECS rollouts made honest: a second deployment, COMPLETED (or FAILED) after a while, targets registered. */
+  readonly ecs: EcsHonesty;
 
   private constructor(
     private readonly server: http.Server,
@@ -73,6 +78,7 @@ export class HonestAws {
     this.elbv2 = new Elbv2Honesty(this.upstream, this.truth, opts.awsForwardShape ?? true);
     this.lambda = new LambdaHonesty(this.upstream.origin);
     this.route53 = new Route53Honesty(this.upstream, opts.insyncMs ?? 1000);
+    this.ecs = new EcsHonesty(this.upstream.origin, opts.region ?? REGION, opts.ecsRolloutMs ?? 1500);
   }
 
   static async start(opts: HonestAwsOptions): Promise<HonestAws> {
@@ -161,6 +167,7 @@ export class HonestAws {
     this.upstream.destroy();
     this.truth.close();
     this.route53.close();
+    this.ecs.close();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -202,6 +209,10 @@ export class HonestAws {
         send(res, await this.elbv2.handle(call.region, req, body, params));
         return;
       }
+    }
+    if (call?.service === 'ecs') {
+      send(res, await this.ecs.handle(call, () => this.upstream.forward(req, body)));
+      return;
     }
     if (call?.service === 'route53') {
       send(res, await this.route53.handle(req, body));

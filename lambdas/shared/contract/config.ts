@@ -49,6 +49,14 @@ export const LISTENER_RULE_ARN =
 /** A function name, or its ARN without a qualifier. */
 export const LAMBDA_FUNCTION_NAME =
   /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}$/;
+/** An ECS cluster: its name or ARN. */
+export const ECS_CLUSTER = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/)?[A-Za-z0-9_-]{1,255}$/;
+/** An ECS service: its name or ARN (`service/cluster/name`, or the old `service/name`). */
+export const ECS_SERVICE =
+  /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255}\/)?)?[A-Za-z0-9_-]{1,255}$/;
+/** A container name of a task definition. */
+export const ECS_CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 /** An alias name: not a version number, not $LATEST. */
 export const LAMBDA_ALIAS_NAME = /^(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}$/;
 
@@ -195,6 +203,22 @@ export const deploySchema = z.discriminatedUnion('type', [
         z.strictObject({ imageUri: z.string().min(1).max(512) }),
       ])
       .optional(),
+  }),
+  z.strictObject({
+    type: z.literal('ecs-service'),
+    cluster: z.string().regex(ECS_CLUSTER, 'must be an ECS cluster name or ARN'),
+    blueService: z.string().regex(ECS_SERVICE, 'must be an ECS service name or ARN'),
+    greenService: z.string().regex(ECS_SERVICE, 'must be an ECS service name or ARN'),
+    /** The container whose image tag becomes the release version; must exist in the live task definition. */
+    container: z
+      .string()
+      .regex(ECS_CONTAINER_NAME, 'must be a container name (letters, digits, "-", "_"; at most 255)'),
+    /**
+     * The task's roles, passed to ECS with each new revision: the deploy may pass exactly these
+     * (iam:PassRole). A live task definition with another role (or one not configured) is refused.
+     */
+    taskRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN').optional(),
+    executionRoleArn: z.string().regex(IAM_ROLE_ARN, 'must be an IAM role ARN').optional(),
   }),
 ]);
 export type DeployConfig = z.infer<typeof deploySchema>;
@@ -368,10 +392,35 @@ function routeListedTwice(
 export function crossFieldViolation(
   config: Pick<ServiceConfig, 'pollSeconds' | 'healthTimeoutSeconds'> & {
     readonly traffic: TrafficInput;
-    readonly deploy?: { readonly type: string };
+    readonly deploy?: {
+      readonly type: string;
+      readonly blueService?: string;
+      readonly greenService?: string;
+    };
   },
 ): CrossFieldViolation | undefined {
   const { traffic } = config;
+  // The two ECS services sit behind the blue and green target groups of an ALB listener.
+  if (config.deploy?.type === 'ecs-service') {
+    if (traffic.type !== 'alb-listener') {
+      return {
+        field: 'deploy.type',
+        value: 'ecs-service',
+        kind: 'requires',
+        other: 'traffic.type',
+        otherValue: 'alb-listener',
+      };
+    }
+    const { blueService, greenService } = config.deploy;
+    if (greenService !== undefined && greenService === blueService) {
+      return {
+        field: 'deploy.greenService',
+        value: greenService,
+        kind: 'same-as',
+        other: 'deploy.blueService',
+      };
+    }
+  }
   // lambda-version publishes a version of the router's function and points a helper alias at it.
   if (config.deploy?.type === 'lambda-version' && traffic.type !== 'lambda-alias') {
     return {

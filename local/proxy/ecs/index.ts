@@ -1,0 +1,1 @@
+export { EcsHonesty, type ImageBehaviour } from './service';
