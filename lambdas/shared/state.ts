@@ -85,6 +85,8 @@ export const workflowStateSchema = z.object({
       restoredAt: z.string().optional(),
       /** The restored side has fewer healthy targets than the side it took traffic from. */
       capacity: z.string().optional(),
+      /** What the restore changed beyond the weights (ALB stickiness turned off), for the operator. */
+      restoreNote: z.string().optional(),
     })
     .optional(),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
