@@ -13,7 +13,7 @@ import { defineStateStep } from '../shared/step';
 export const handler = defineStateStep('ResolveRoles', async (state, { config }): Promise<WorkflowState> => {
   const router = routerFor(config);
   const history = releaseHistory(config);
-  const view = await router.inspect();
+  const view = await router.inspect({ action: state.request.action });
   const { live, idle } = view;
   const { request } = state;
   const records = await history.recent((read) => reachesLastGoodRelease(read, live));

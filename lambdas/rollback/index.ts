@@ -42,8 +42,9 @@ export const handler = defineRolesStep(
     const finishedAt = new Date().toISOString();
     const live = restored.restored ? roles.live : await currentLive(router);
     const capacity = restored.restored ? (restored.capacity ?? watch?.capacity) : undefined;
+    const note = restored.restored ? (restored.note ?? watch?.restoreNote) : undefined;
     const message = restored.restored
-      ? `${reason}; traffic is back on ${roles.live}${capacity ? `; ${capacity}` : ''}`
+      ? `${reason}; traffic is back on ${roles.live}${capacity ? `; ${capacity}` : ''}${note ? `; ${note}` : ''}`
       : `${reason}; the rollback to ${roles.live} failed: ${restored.why}. Traffic is on ${live}. An operator must check the ${router.name}, make ${roles.live} healthy (or fix ${roles.idle}), then start {"action":"rollback"} or set the weights by hand`;
     if (roles.releaseKey) {
       await releaseHistory(config).update(

@@ -63,7 +63,12 @@ export async function rollBackStoppedCutover(
     await history.update(
       lease.releaseKey,
       restored.restored
-        ? { outcome: 'rolled-back', rolledBackAt: restored.at, finishedAt, reason }
+        ? {
+            outcome: 'rolled-back',
+            rolledBackAt: restored.at,
+            finishedAt,
+            reason: restored.note ? `${reason}; ${restored.note}` : reason,
+          }
         : { outcome: 'rollback-failed', finishedAt, reason: `${reason}; ${restored.why}` },
     );
   }
@@ -73,7 +78,9 @@ export async function rollBackStoppedCutover(
   await emitReleaseEvent(config.eventBusName, failed ? 'Rollback Failed' : 'Release Rolled Back', {
     service: config.service,
     executionArn,
-    message: restored.restored ? `${reason}; traffic is back on ${previous}` : `${reason}; ${restored.why}`,
+    message: restored.restored
+      ? `${reason}; traffic is back on ${previous}${restored.note ? `; ${restored.note}` : ''}`
+      : `${reason}; ${restored.why}`,
     live: restored.restored ? previous : lease.target,
   });
   logger.warn('cleaned up a stopped execution', { restored: restored.restored, executionArn });

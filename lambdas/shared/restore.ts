@@ -9,6 +9,8 @@ export type RestoreResult =
       readonly alreadyThere: boolean;
       /** Set when the side restored has fewer healthy targets than the side it took traffic from. */
       readonly capacity?: string;
+      /** What the restoring write changed beyond the weights, for the operator (ALB stickiness turned off). */
+      readonly note?: string;
     }
   | { readonly restored: false; readonly why: string };
 
@@ -53,13 +55,14 @@ export async function restoreTraffic(router: Router, previous: Color): Promise<R
       why: `${previous} is not fully healthy, so traffic was left on ${live}: ${health.summary}`,
     };
   }
-  await router.write(previous);
+  const note = await router.write(previous, 100, { restore: true });
   const capacity = capacityNote(health, left, previous);
   return {
     restored: true,
     at: new Date().toISOString(),
     alreadyThere: false,
     ...(capacity ? { capacity } : {}),
+    ...(note ? { note } : {}),
   };
 }
 

@@ -89,6 +89,8 @@ export const workflowStateSchema = z.object({
       capacity: z.string().optional(),
       /** `allowFiringAlarms` seen OK since the switch: from then on they are watched like the others. */
       returned: z.array(z.string()).optional(),
+      /** What the restore changed beyond the weights (ALB stickiness turned off), for the operator. */
+      restoreNote: z.string().optional(),
     })
     .optional(),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),

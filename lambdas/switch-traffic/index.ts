@@ -52,9 +52,12 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
   }
 
   const at = new Date().toISOString();
+  let note: string | undefined;
   if (!written) {
     try {
-      await router.write(roles.idle, share);
+      // A rollback from the console restores the known-good side: the router may undo more than weights.
+      const restore = state.request.action === 'rollback';
+      note = (await router.write(roles.idle, share, { restore })) || undefined;
     } catch (error) {
       // Throttling: the state machine retries this step, which reads the router again first.
       if (isTransient(error)) throw error;
@@ -81,6 +84,9 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
     const shift = share < 100 || config.traffic.shift ? { step: 0, percent: share, since: at } : undefined;
     return {
       ...state,
+      // The result reports the gate's warnings once there are some: the note goes to both.
+      ...(note ? { roles: { ...roles, warnings: [...roles.warnings, note] } } : {}),
+      ...(note && state.gate ? { gate: { ...state.gate, warnings: [...state.gate.warnings, note] } } : {}),
       switched: { at, drainSeconds },
       ...(shift && state.request.action === 'cutover' ? { shift } : {}),
     };

@@ -105,6 +105,10 @@ export const handler = defineStep(
     const restored = fenced ? await restoreTraffic(router, roles.live) : undefined;
     const restoredAt = restored?.restored ? restored.at : undefined;
     const capacity = restored?.restored ? restored.capacity : undefined;
-    return { ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity } };
+    const restoreNote = restored?.restored ? restored.note : undefined;
+    return {
+      ...state,
+      watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity, restoreNote },
+    };
   },
 );

@@ -37,6 +37,11 @@ export interface OfflineOptions {
    * HTTPS:443) and lists them in `traffic.routes`.
    */
   readonly albRoutes?: boolean;
+  /**
+   * `alb-listener`: target-group stickiness in seconds of the HTTPS listener's forward action and of
+   * the `/api/*` rule (default: none on the listener, 2 s on the rule).
+   */
+  readonly albStickinessSeconds?: { readonly listener?: number; readonly apiRule?: number };
   /** `route53-weighted`: each side's health from its target group (default) or a Route 53 health check. */
   readonly healthSource?: 'target-group' | 'health-check';
   /** `route53-weighted`: the records' TTL, which is the drain; default 1 so scenarios stay short. */

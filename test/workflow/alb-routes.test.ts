@@ -57,7 +57,7 @@ describe('workflow: ALB routes switched together', () => {
     const [forward] = await describeRouteActions(env.moto.endpoint, { ruleArn: env.fixture.apiRuleArn! });
     expect(forward?.ForwardConfig?.TargetGroupStickinessConfig).toEqual({
       Enabled: true,
-      DurationSeconds: 600,
+      DurationSeconds: 2,
     });
   });
 

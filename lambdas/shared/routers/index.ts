@@ -9,7 +9,7 @@ import type { Router, RouterView } from './port';
 import { Route53WeightedRouter } from './route53-weighted';
 import { refuseSplit } from './split';
 
-export type { Router, RouterView, RouterWords, SideHealth } from './port';
+export type { InspectOptions, Router, RouterView, RouterWords, SideHealth, WriteOptions } from './port';
 export { refuseSplit } from './split';
 
 /** The SDK clients a router may use, for callers outside a step handler (the CLI) that build their own. */

@@ -56,7 +56,7 @@ export interface Router {
    * `read` plus the checks made once per execution: nothing else routes to either side, and both
    * sides exist.
    */
-  inspect(): Promise<RouterView>;
+  inspect(options?: InspectOptions): Promise<RouterView>;
   /**
    * Makes the idle side health-checked without giving it traffic (an ALB target group joins the
    * forward action at weight 0). Answers whether anything was written.
@@ -66,11 +66,27 @@ export interface Router {
    * Gives `target` `percent` of the traffic (default 100: all of it) and the other side the rest;
    * at 100 the other side stays attached at weight 0. Starts from the router as last read, and fails
    * instead of overwriting when someone wrote the router since (where the router can tell).
+   * Answers a note for the operator when the write changed more than the weights (a restore may).
    */
-  write(target: Color, percent?: number): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the adapters without a note answer Promise<void>.
+  write(target: Color, percent?: number, options?: WriteOptions): Promise<string | undefined | void>;
   sideHealth(color: Color): Promise<SideHealth>;
   /** Seconds the old side's requests in flight may still take once it stops getting new ones. */
   drainSeconds(color: Color): Promise<number>;
+}
+
+/** What the execution that inspects the router is about to do. */
+export interface InspectOptions {
+  /** A cutover is refused what only a release must not meet (an ALB stickiness outlasting the drain). */
+  readonly action?: 'cutover' | 'rollback';
+}
+
+export interface WriteOptions {
+  /**
+   * The write puts traffic back on the known-good side (a rollback, or the cleanup of a stopped
+   * release): the router also undoes what would keep clients on the side left (ALB stickiness).
+   */
+  readonly restore?: boolean;
 }
 
 /** How a router says, in a dry-run plan, what it does that the others do not. */

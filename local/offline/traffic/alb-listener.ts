@@ -30,6 +30,7 @@ export async function albListenerFixture(ctx: TrafficFixtureContext): Promise<Al
     targetsPerSide: opts.targetsPerSide ?? 2,
     deregistrationDelaySeconds: opts.deregistrationDelaySeconds ?? 0,
     ...(opts.albRoutes ? { routes: true } : {}),
+    ...(opts.albStickinessSeconds ? { stickinessSeconds: opts.albStickinessSeconds } : {}),
   });
   // Started after the fixture, so the live side counts as long referenced (healthy), as in a real account.
   const aws = await ctx.startProxy();

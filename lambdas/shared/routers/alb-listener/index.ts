@@ -8,7 +8,7 @@ import {
   otherColor,
   RouterStateUnknown,
 } from '../../contract';
-import type { Router, RouterView, RouterWords, SideHealth } from '../port';
+import type { InspectOptions, Router, RouterView, RouterWords, SideHealth, WriteOptions } from '../port';
 import { refuseSplit } from '../split';
 import {
   deregistrationDelaySeconds,
@@ -37,6 +37,15 @@ import {
   type StuckRoute,
   switchPlan,
 } from './routes';
+import {
+  describeSticky,
+  longestStickiness,
+  type StickyRoute,
+  stickinessOffNote,
+  stickinessTooLong,
+  stickyRoutes,
+  withoutStickiness,
+} from './stickiness';
 import { summarizeHealth } from './targets';
 
 /** What the last read saw: the view, and every configured route (the listener first) as read. */
@@ -76,20 +85,35 @@ interface LastRead {
 export class AlbListenerRouter implements Router {
   readonly kind = 'listener';
   readonly name: string;
-  readonly words: RouterWords = {
-    attach: (idle) =>
-      `add ${idle} to the listener's forward action at weight 0 (the ALB does not health-check ${idle} yet, so its health is unknown)`,
-    unattached: (idle) => `${idle} is not in the forward action yet, so the ALB does not health-check it`,
-    drain: 'its deregistration delay',
-    drainSource: (group) => `deregistration_delay.timeout_seconds of ${group}`,
-  };
+  readonly words: RouterWords;
   private last: LastRead | undefined;
+  /** A restoring write of this instance turned stickiness off: it no longer holds clients on the side left. */
+  private stickinessOff = false;
 
   constructor(
     private readonly elb: ElasticLoadBalancingV2Client,
     private readonly traffic: AlbTraffic,
   ) {
     this.name = `listener ${traffic.listenerArn}`;
+    const sticky = () => (this.stickinessOff ? undefined : longestStickiness(this.last?.routes ?? []));
+    this.words = {
+      attach: (idle) =>
+        `add ${idle} to the listener's forward action at weight 0 (the ALB does not health-check ${idle} yet, so its health is unknown)`,
+      unattached: (idle) => `${idle} is not in the forward action yet, so the ALB does not health-check it`,
+      get drain() {
+        const s = sticky();
+        return s
+          ? `its deregistration delay or ${describeSticky(s)}, whichever is longer: sticky clients stay on the old side until their cookie expires`
+          : 'its deregistration delay';
+      },
+      drainSource: (group) => {
+        const s = sticky();
+        const delay = `deregistration_delay.timeout_seconds of ${group}`;
+        return s
+          ? `the longer of ${delay} and ${describeSticky(s)}, whose clients stay on that side until their cookie expires`
+          : delay;
+      },
+    };
   }
 
   async read(): Promise<RouterView> {
@@ -103,9 +127,12 @@ export class AlbListenerRouter implements Router {
     return view;
   }
 
-  async inspect(): Promise<RouterView> {
+  async inspect(options: InspectOptions = {}): Promise<RouterView> {
     const view = await this.read();
     refuseSplit(this, view);
+    // A rollback turns stickiness off, so only a release must fit its sticky clients into the drain.
+    const tooLong = options.action === 'rollback' ? undefined : stickinessTooLong(this.last?.routes ?? []);
+    if (tooLong) throw tooLong;
     const foreign = unconfiguredRoutes(this.traffic, await listRoutes(this.elb, view.scope));
     if (foreign.length > 0) {
       const one = foreign.length === 1;
@@ -135,11 +162,18 @@ export class AlbListenerRouter implements Router {
    * routes already written back as read, then rethrows the error, so a refusal still means that
    * nothing moved; if putting back fails too, RoutesLeftApart says which route is left where.
    */
-  async write(target: Color, percent = 100): Promise<void> {
+  async write(target: Color, percent = 100, options: WriteOptions = {}): Promise<string | undefined> {
     if (!this.last) await this.read();
     const routes = this.last?.routes ?? [];
     const written: RouteState[] = [];
-    for (const step of switchPlan(routes, weightsFor(this.traffic, target, percent))) {
+    // A restore turns stickiness off: clients stuck to the side being left must come back at once.
+    const turnedOff: StickyRoute[] = options.restore ? stickyRoutes(routes) : [];
+    const plan = switchPlan(routes, weightsFor(this.traffic, target, percent)).map((step) =>
+      turnedOff.some((s) => s.route.field === step.route.field)
+        ? { ...step, actions: withoutStickiness(step.actions) }
+        : step,
+    );
+    for (const step of plan) {
       const state = routes.find((r) => r.route.field === step.route.field)!;
       try {
         await this.send(step);
@@ -154,15 +188,25 @@ export class AlbListenerRouter implements Router {
       }
       written.push(state);
     }
+    if (turnedOff.length === 0) return undefined;
+    this.stickinessOff = true;
+    return stickinessOffNote(turnedOff, target);
   }
 
   async sideHealth(color: Color): Promise<SideHealth> {
     return summarizeHealth(color, await describeTargetHealth(this.elb, targetGroupOf(this.traffic, color)));
   }
 
-  /** `deregistration_delay.timeout_seconds`: the operator's statement of the longest request. */
-  drainSeconds(color: Color): Promise<number> {
-    return deregistrationDelaySeconds(this.elb, targetGroupOf(this.traffic, color));
+  /**
+   * `deregistration_delay.timeout_seconds` (the operator's statement of the longest request), or the
+   * longest stickiness of the switched routes as last read when that is longer: sticky clients keep
+   * reaching the old side until their cookie expires. Not after this instance's restore turned it off.
+   */
+  async drainSeconds(color: Color): Promise<number> {
+    if (!this.last) await this.read();
+    const delay = await deregistrationDelaySeconds(this.elb, targetGroupOf(this.traffic, color));
+    const sticky = this.stickinessOff ? undefined : longestStickiness(this.last?.routes ?? []);
+    return Math.max(delay, sticky?.seconds ?? 0);
   }
 
   private readActions(actions: Listener['DefaultActions'], route?: ConfiguredRoute) {
