@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { leaseStore } from '../shared/aws/store';
-import { shiftStep, watchProblem } from '../shared/bake';
+import { shiftStep, type WatchProblem, watchProblem } from '../shared/bake';
+import { AfterTrafficHook } from '../shared/hooks';
 import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -47,17 +48,31 @@ export const handler = defineStep(
       requests: state.request.action === 'cutover',
     };
 
+    const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
+    // afterTraffic runs once all traffic is on the new side: in the bake after the last shift step.
+    const afterHook = phase === 'bake' && !next ? AfterTrafficHook.of(step, { ...state, roles }) : undefined;
+    const hookProblem = (reason: string | undefined): WatchProblem | undefined =>
+      reason ? { reason } : undefined;
+    // The bake ends when its time is over and the hook has succeeded; the hook has until its deadline.
+    const pollEnd = afterHook && !afterHook.succeeded ? Math.max(until, afterHook.deadline) : until;
+
     const polled = await pollUntil(
       step,
-      { intervalMs: WATCH_INTERVAL_MS, until, lookAtUntil: true },
+      { intervalMs: WATCH_INTERVAL_MS, until: pollEnd, lookAtUntil: true },
       async () => {
-        const problem = await watchProblem(watching);
-        return { done: problem !== undefined, value: problem };
+        const problem = (await watchProblem(watching)) ?? hookProblem(afterHook?.look());
+        const baked = afterHook?.succeeded === true && Date.now() >= until;
+        return { done: problem !== undefined || baked, value: problem };
       },
     );
     const watch = { phase, until: new Date(until).toISOString() };
-    const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
+    const withHook = (s: WorkflowState): WorkflowState =>
+      afterHook ? { ...s, hooks: { ...s.hooks, afterTraffic: afterHook.progress() } } : s;
     let problem = polled.value;
+    if (!problem && afterHook && !afterHook.succeeded) {
+      // A call still running is waited for, so its answer counts (or is kept for the next invocation).
+      problem = hookProblem(await afterHook.settle());
+    }
     if (!problem && polled.stop === 'expired' && position && next) {
       // The step held: the next share, if the new side is still fully healthy and the router is as written.
       const stepped = await shiftStep({ router, store, owner, serving: roles.idle, position, next });
@@ -71,6 +86,10 @@ export const handler = defineStep(
         };
       }
     }
+    if (!problem && afterHook) {
+      const baked = afterHook.succeeded && Date.now() >= until;
+      return withHook({ ...state, watch: { ...watch, verdict: baked ? 'done' : 'continue' } });
+    }
     if (!problem) {
       return { ...state, watch: { ...watch, verdict: polled.stop === 'expired' ? 'done' : 'continue' } };
     }
@@ -80,6 +99,6 @@ export const handler = defineStep(
     const restored = fenced ? await restoreTraffic(router, roles.live) : undefined;
     const restoredAt = restored?.restored ? restored.at : undefined;
     const capacity = restored?.restored ? restored.capacity : undefined;
-    return { ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity } };
+    return withHook({ ...state, watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity } });
   },
 );
