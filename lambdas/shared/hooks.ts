@@ -157,7 +157,7 @@ export class AfterTrafficHook {
    */
   look(now: number = Date.now()): string | undefined {
     if (this.failure || this.succeeded) return this.failure;
-    if (this.settled) this.read(this.settled, now);
+    if (this.settled) this.read(this.settled);
     if (this.failure || this.succeeded) return this.failure;
     if (!this.inFlight && now >= this.deadline) {
       this.failure = timedOut('afterTraffic', this.functionArn, this.config, this.message).details.message;
@@ -184,6 +184,8 @@ export class AfterTrafficHook {
   }
 
   private call(): void {
+    // Calls start every pollSeconds, counted from the start of the previous one.
+    this.nextCallAt = Date.now() + this.config.pollSeconds * 1000;
     this.attempt += 1;
     const attempt = this.attempt;
     const running = callTrafficHook(
@@ -200,9 +202,8 @@ export class AfterTrafficHook {
     });
   }
 
-  private read(settled: Settled, now: number): void {
+  private read(settled: Settled): void {
     this.settled = undefined;
-    this.nextCallAt = now + this.config.pollSeconds * 1000;
     if ('error' in settled) {
       const { error } = settled;
       if (error instanceof HookFailed) {
