@@ -8,11 +8,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { deployGrants } from './deploy-grants';
+import { deployGrants, hookGrants } from './deploy-grants';
 import {
   CONFIG_ENV,
   type DeployConfig,
   defaultPollSeconds,
+  type HooksConfig,
   LIMITS,
   METRIC_NAMESPACE,
   ROLLBACK_FAILED_METRIC,
@@ -20,7 +21,14 @@ import {
   shiftSeconds,
 } from './handler-contract';
 import { grantsForUses, routerGrants } from './routers';
-import { type GrantResource, perStep, STEP_GRANTS, STEP_ROUTER_USES, StepHandler } from './step-handlers';
+import {
+  type GrantResource,
+  perStep,
+  STEP_GRANTS,
+  STEP_ROUTER_USES,
+  StepHandler,
+  type StepName,
+} from './step-handlers';
 import type { TrafficProps } from './traffic-props';
 import { checkEnvironmentSize, validateProps } from './validate-props';
 import { buildWorkflow } from './workflow';
@@ -35,6 +43,13 @@ export interface BlueGreenCutoverProps {
    * @default { type: 'none' } (deployed out of band, e.g. by an earlier pipeline stage)
    */
   readonly deploy?: DeployConfig;
+  /**
+   * Lifecycle hooks, Lambda function ARNs called like the deploy hook: `beforeTraffic` after the
+   * gate, before any traffic moves (failure: HookFailed, traffic untouched); `afterTraffic` during
+   * the bake, which ends only once it succeeded (failure: rolled back).
+   * @default {} (no hooks)
+   */
+  readonly hooks?: HooksConfig;
   /**
    * CloudWatch alarms checked before the switch and watched during the bake.
    * @default [] (no alarms: only target health protects the release)
@@ -96,10 +111,16 @@ export class BlueGreenCutover extends Construct {
     const alarms = [...(props.alarms ?? [])];
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
-    // Deploy and health each get healthTimeoutSeconds; then the shift steps, the bake, the longest drain, and slack
-    // for the steps themselves and their retries.
+    const hooks: HooksConfig = props.hooks ?? {};
+    // Deploy, health and each lifecycle hook get healthTimeoutSeconds; then the shift steps, the bake, the
+    // longest drain, and slack for the steps themselves and their retries.
+    const hookCount = (hooks.beforeTraffic ? 1 : 0) + (hooks.afterTraffic ? 1 : 0);
     const timeoutSeconds =
-      2 * healthTimeoutSeconds + shiftSeconds(valid.traffic.shift) + bakeSeconds + MAX_DRAIN_SECONDS + 900;
+      (2 + hookCount) * healthTimeoutSeconds +
+      shiftSeconds(valid.traffic.shift) +
+      bakeSeconds +
+      MAX_DRAIN_SECONDS +
+      900;
     this.timeout = Duration.seconds(timeoutSeconds);
 
     this.table = new dynamodb.Table(this, 'Releases', {
@@ -116,6 +137,7 @@ export class BlueGreenCutover extends Construct {
       service: props.service,
       traffic: valid.traffic,
       deploy,
+      ...(hookCount > 0 ? { hooks } : {}),
       alarms,
       healthTimeoutSeconds,
       pollSeconds,
@@ -131,7 +153,7 @@ export class BlueGreenCutover extends Construct {
 
     const grantResources = this.grantResources(alarms);
     const router = routerGrants(valid.traffic);
-    const functions = perStep((step) => {
+    const makeFunction = (step: StepName) => {
       const { fn } = new StepHandler(this, pascal(step), { step, environment, logRetention });
       // A router whose sides are always attached: its Attach step makes no call, so it gets no grant.
       const idle = step === 'attach' && router.alwaysAttached === true;
@@ -141,6 +163,7 @@ export class BlueGreenCutover extends Construct {
       const grants = [
         ...(idle ? [] : grantsForUses(router, STEP_ROUTER_USES[step])),
         ...(step === 'deploy' ? deployGrants(deploy, valid.traffic) : []),
+        ...hookGrants(step, hooks),
         ...own,
       ];
       for (const grant of grants) {
@@ -162,7 +185,9 @@ export class BlueGreenCutover extends Construct {
         }
       }
       return fn;
-    });
+    };
+    const functions = perStep(makeFunction);
+    const beforeTraffic = hooks.beforeTraffic ? makeFunction('before-traffic') : undefined;
 
     const logGroup = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logRetention,
@@ -176,6 +201,7 @@ export class BlueGreenCutover extends Construct {
         buildWorkflow(new Construct(this, 'Workflow'), {
           functions: tasks,
           hasDeploy: deploy.type !== 'none',
+          ...(beforeTraffic ? { beforeTraffic } : {}),
         }),
       ),
       timeout: this.timeout,
@@ -190,7 +216,7 @@ export class BlueGreenCutover extends Construct {
       reason:
         'X-Ray tracing and CloudWatch Logs delivery of the state machine take no resource-level permissions',
     });
-    for (const fn of Object.values(tasks)) {
+    for (const fn of [...Object.values(tasks), ...(beforeTraffic ? [beforeTraffic] : [])]) {
       // LambdaInvoke grants each step's function and its versions/aliases (<arn>:*), nothing else.
       const logicalId = stack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
       machineFindings.acknowledge({

@@ -1,8 +1,19 @@
 import { Aws } from 'aws-cdk-lib';
-import type { DeployConfig, TrafficConfig } from './handler-contract';
+import type { DeployConfig, HooksConfig, TrafficConfig } from './handler-contract';
 import type { Grant } from './routers';
 import { onAnyResource } from './routers/grant';
 import { aliasArns, functionArnOf } from './routers/lambda-alias';
+import type { StepName } from './step-handlers';
+
+/**
+ * The lifecycle hooks each step may invoke, on their exact ARNs: BeforeTraffic the beforeTraffic
+ * hook, the Watch (the bake) the afterTraffic hook; no other step invokes either.
+ */
+export function hookGrants(step: StepName, hooks: HooksConfig | undefined): Grant[] {
+  const arn =
+    step === 'before-traffic' ? hooks?.beforeTraffic : step === 'watch' ? hooks?.afterTraffic : undefined;
+  return arn ? [{ actions: ['lambda:InvokeFunction'], resources: [arn] }] : [];
+}
 
 /** What the Deploy step may call for the configured deploy type, on exact ARNs. */
 export function deployGrants(deploy: DeployConfig, traffic: TrafficConfig): Grant[] {

@@ -19,6 +19,7 @@ export {
   describeValue,
   type FieldProblem,
   firstProblem,
+  type HooksConfig,
   innermostIssue,
   joinPath,
   type LambdaAliasTraffic,

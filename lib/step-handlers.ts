@@ -12,8 +12,13 @@ export { STEP_TIMEOUT_SECONDS } from './handler-contract';
 
 export type StepName = keyof typeof STEP_TIMEOUT_SECONDS;
 
-/** One value per step, in the order of the table above; the compiler checks that no step is missing. */
-export function perStep<T>(make: (step: StepName) => T): Record<StepName, T> {
+/** Steps whose function exists only when the configuration uses them (`hooks.beforeTraffic`). */
+export type OptionalStep = 'before-traffic';
+/** The steps every stack has. */
+export type CoreStep = Exclude<StepName, OptionalStep>;
+
+/** One value per core step, in the order of the table above; the compiler checks that no step is missing. */
+export function perStep<T>(make: (step: CoreStep) => T): Record<CoreStep, T> {
   return {
     validate: make('validate'),
     'acquire-lease': make('acquire-lease'),
@@ -67,6 +72,7 @@ export const STEP_ROUTER_USES: Record<StepName, readonly RouterUse[]> = {
   deploy: [],
   'wait-healthy': ['health'],
   gate: ['health'],
+  'before-traffic': [],
   'switch-traffic': ['write', 'read', 'health', 'drain'],
   watch: ['write', 'read', 'health'],
   finalize: [],
@@ -91,6 +97,8 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   deploy: [],
   'wait-healthy': [],
   gate: [DESCRIBE_ALARMS],
+  // Invokes the beforeTraffic hook only (lib/deploy-grants.ts, hookGrants).
+  'before-traffic': [],
   'switch-traffic': [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }],
   watch: [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }, DESCRIBE_ALARMS],
   finalize: [{ actions: ['dynamodb:GetItem'], on: 'table' }, RELEASE_LEASE, PUT_EVENTS],

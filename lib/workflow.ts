@@ -4,13 +4,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { TRANSIENT_ERROR_NAMES } from './handler-contract';
-import { STEP_TIMEOUT_SECONDS, type StepName } from './step-handlers';
+import { type CoreStep, STEP_TIMEOUT_SECONDS, type StepName } from './step-handlers';
 
 export interface WorkflowProps {
   /** The function of each step that is a task; on-execution-ended runs from an EventBridge rule instead. */
-  readonly functions: Record<Exclude<StepName, 'on-execution-ended'>, lambda.IFunction>;
+  readonly functions: Record<Exclude<CoreStep, 'on-execution-ended'>, lambda.IFunction>;
   /** Whether the configuration has a deploy step (a deploy hook). */
   readonly hasDeploy: boolean;
+  /** The function of the BeforeTraffic step, when `hooks.beforeTraffic` is configured. */
+  readonly beforeTraffic?: lambda.IFunction;
 }
 
 /** Errors raised before the router write of SwitchTraffic: traffic did not move. */
@@ -52,9 +54,14 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
     causePath: '$.outcome.cause',
   });
 
-  const step = (id: string, name: keyof WorkflowProps['functions'], payload: Record<string, unknown>) => {
+  const step = (
+    id: string,
+    name: Exclude<StepName, 'on-execution-ended'>,
+    payload: Record<string, unknown>,
+    fn: lambda.IFunction = fns[name as keyof WorkflowProps['functions']],
+  ) => {
     const task = new tasks.LambdaInvoke(scope, id, {
-      lambdaFunction: fns[name],
+      lambdaFunction: fn,
       payload: sfn.TaskInput.fromObject(payload),
       outputPath: '$.Payload',
       retryOnServiceExceptions: true,
@@ -184,7 +191,19 @@ export function buildWorkflow(scope: Construct, props: WorkflowProps): sfn.IChai
       .otherwise(drain),
   );
   switchTraffic.next(new sfn.Choice(scope, 'Bake?').when(isCutover, bake).otherwise(drain));
-  gate.next(new sfn.Choice(scope, 'Dry run?').when(dryRun, finalize).otherwise(switchTraffic));
+  const afterGate = new sfn.Choice(scope, 'Dry run?').when(dryRun, finalize);
+  if (props.beforeTraffic) {
+    // Only a cutover calls the hook; a dry run changes nothing and calls nothing, a rollback is urgent.
+    const beforeTraffic = step('BeforeTraffic', 'before-traffic', withState(), props.beforeTraffic);
+    failedBefore(beforeTraffic, 'BeforeTraffic');
+    beforeTraffic.next(
+      new sfn.Choice(scope, 'Hook passed?')
+        .when(sfn.Condition.stringEquals('$.hooks.beforeTraffic.status', 'IN_PROGRESS'), beforeTraffic)
+        .otherwise(switchTraffic),
+    );
+    afterGate.when(isCutover, beforeTraffic);
+  }
+  gate.next(afterGate.otherwise(switchTraffic));
   waitHealthy.next(
     new sfn.Choice(scope, 'Healthy?')
       .when(sfn.Condition.booleanEquals('$.health.healthy', true), gate)

@@ -23,7 +23,12 @@ export {
 } from './execution/types';
 export { callerId } from './lambda/environment';
 export type { EmfMetric } from './offline/emf';
-export { deployHookArn, OfflineEnvironment, type OfflineOptions } from './offline/environment';
+export {
+  deployHookArn,
+  OfflineEnvironment,
+  type OfflineOptions,
+  trafficHookArn,
+} from './offline/environment';
 export { synthesize } from './offline/synth';
 export type { Side, SideWrite, TrafficFixture, TrafficType } from './offline/traffic';
 export type { RouterWrite, TargetHealthState } from './proxy/honest-aws';

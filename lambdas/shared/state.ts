@@ -9,6 +9,15 @@ import { COLORS, type Color, requestSchema } from './contract';
 
 const color = z.enum(COLORS);
 
+/** Where a lifecycle hook is: how often it was called and what it last answered. */
+export const hookProgressSchema = z.object({
+  startedAt: z.string(),
+  attempt: z.number(),
+  status: z.enum(['IN_PROGRESS', 'SUCCEEDED', 'SKIPPED']),
+  message: z.string().optional(),
+});
+export type HookProgress = z.infer<typeof hookProgressSchema>;
+
 export const executionSchema = z.object({
   arn: z.string(),
   name: z.string(),
@@ -56,6 +65,15 @@ export const workflowStateSchema = z.object({
       /** ecs-service: the task definition revision registered and deployed for this release. */
       taskDefinitionArn: z.string().optional(),
     })
+    .optional(),
+  /**
+   * Where the side being released answers before production traffic reaches it (the test
+   * listener's DNS name and port), when one is configured; passed to the lifecycle hooks.
+   */
+  testUrl: z.string().optional(),
+  /** The lifecycle hooks' progress (`hooks` in the config). */
+  hooks: z
+    .object({ beforeTraffic: hookProgressSchema.optional(), afterTraffic: hookProgressSchema.optional() })
     .optional(),
   health: z
     .object({

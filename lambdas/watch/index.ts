@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { leaseStore } from '../shared/aws/store';
-import { AllowedAlarms, shiftStep, watchProblem } from '../shared/bake';
+import { AllowedAlarms, shiftStep, type WatchProblem, watchProblem } from '../shared/bake';
+import { AfterTrafficHook } from '../shared/hooks';
 import { logger } from '../shared/observability';
 import { restoreTraffic } from '../shared/restore';
 import { routerFor } from '../shared/routers';
@@ -57,19 +58,33 @@ export const handler = defineStep(
       allowFiring,
     };
 
+    const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
+    // afterTraffic runs once all traffic is on the new side: in the bake after the last shift step.
+    const afterHook = phase === 'bake' && !next ? AfterTrafficHook.of(step, { ...state, roles }) : undefined;
+    const hookProblem = (reason: string | undefined): WatchProblem | undefined =>
+      reason ? { reason } : undefined;
+    // The bake ends when its time is over and the hook has succeeded; the hook has until its deadline.
+    const pollEnd = afterHook && !afterHook.succeeded ? Math.max(until, afterHook.deadline) : until;
+
     const polled = await pollUntil(
       step,
-      { intervalMs: WATCH_INTERVAL_MS, until, lookAtUntil: true },
+      { intervalMs: WATCH_INTERVAL_MS, until: pollEnd, lookAtUntil: true },
       async () => {
-        const problem = await watchProblem(watching);
-        return { done: problem !== undefined, value: problem };
+        const problem = (await watchProblem(watching)) ?? hookProblem(afterHook?.look());
+        const baked = afterHook?.succeeded === true && Date.now() >= until;
+        return { done: problem !== undefined || baked, value: problem };
       },
     );
     // Survives the invocations of the bake (and its shift steps): seen OK once, watched from then on.
     const returned = allowFiring ? [...allowFiring.returned] : undefined;
     const watch = { phase, until: new Date(until).toISOString(), returned };
-    const next = phase === 'bake' && position ? nextStep(config, position) : undefined;
+    const withHook = (s: WorkflowState): WorkflowState =>
+      afterHook ? { ...s, hooks: { ...s.hooks, afterTraffic: afterHook.progress() } } : s;
     let problem = polled.value;
+    if (!problem && afterHook && !afterHook.succeeded) {
+      // A call still running is waited for, so its answer counts (or is kept for the next invocation).
+      problem = hookProblem(await afterHook.settle());
+    }
     if (!problem && polled.stop === 'expired' && position && next) {
       // The step held: the next share, if the new side is still fully healthy and the router is as written.
       const stepped = await shiftStep({ router, store, owner, serving: roles.idle, position, next });
@@ -89,7 +104,8 @@ export const handler = defineStep(
       }
     }
     if (!problem) {
-      const done = polled.stop === 'expired';
+      // With an afterTraffic hook the bake is over once its time is and the hook has succeeded.
+      const done = afterHook ? afterHook.succeeded && Date.now() >= until : polled.stop === 'expired';
       const unwatched = done && allowFiring ? allowFiring.warnings(phase) : [];
       for (const warning of unwatched) logger.warn('allowed alarm never returned to OK', { warning });
       // Finalize reports the gate's warnings: the bake's join them.
@@ -97,7 +113,7 @@ export const handler = defineStep(
         state.gate && unwatched.length > 0
           ? { ...state.gate, warnings: [...state.gate.warnings, ...unwatched] }
           : state.gate;
-      return { ...state, gate, watch: { ...watch, verdict: done ? 'done' : 'continue' } };
+      return withHook({ ...state, gate, watch: { ...watch, verdict: done ? 'done' : 'continue' } });
     }
     logger.warn('rolling back', { phase, ...problem });
     // Without the lease another execution owns the router: leave it alone, the Rollback step reports it.
@@ -106,9 +122,9 @@ export const handler = defineStep(
     const restoredAt = restored?.restored ? restored.at : undefined;
     const capacity = restored?.restored ? restored.capacity : undefined;
     const restoreNote = restored?.restored ? restored.note : undefined;
-    return {
+    return withHook({
       ...state,
       watch: { ...watch, verdict: 'rollback', ...problem, restoredAt, capacity, restoreNote },
-    };
+    });
   },
 );

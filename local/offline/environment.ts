@@ -6,7 +6,13 @@ import { type AlbFixture, setAlarmState } from '../fixtures';
 import { type MotoServer, startMoto } from '../moto';
 import { HonestAws } from '../proxy/honest-aws';
 import { type EmfMetric, emfMetrics } from './emf';
-import { type DeployHookEvent, parseServiceConfig, type ServiceConfig } from './product';
+import {
+  type DeployHookEvent,
+  parseServiceConfig,
+  type ServiceConfig,
+  type TrafficHookEvent,
+  type TrafficHookPhase,
+} from './product';
 import { synthesize } from './synth';
 import {
   type AlbTrafficFixture,
@@ -55,6 +61,11 @@ export interface OfflineOptions {
   readonly deployHook?: (event: DeployHookEvent) => unknown;
   /** The config's `deploy` block when there is no `deployHook` (e.g. `lambda-version`). */
   readonly deploy?: Record<string, unknown>;
+  /**
+   * Configures `hooks` with functions the proxy answers by calling these, as for `deployHook`: each
+   * receives the hook event; what it returns is the answer, what it throws a function error.
+   */
+  readonly hooks?: { readonly [P in TrafficHookPhase]?: (event: TrafficHookEvent) => unknown };
   /** Runs the handlers' clocks this many times faster (see LocalWorkflowOptions.clockRate). */
   readonly clockRate?: number;
   /** Receives every handler log line; default: dropped. */
@@ -108,9 +119,16 @@ export class OfflineEnvironment {
             : opts.deploy
               ? { deploy: opts.deploy }
               : {}),
+          ...(opts.hooks ? { hooks: trafficHookArns(service, opts.hooks) } : {}),
         },
         'offline config',
       );
+      for (const [phase, answer] of Object.entries(opts.hooks ?? {})) {
+        if (!answer) continue;
+        aws.emulateFunction(trafficHookArn(service, phase as TrafficHookPhase), (event) =>
+          answer(event as TrafficHookEvent),
+        );
+      }
       const hook = opts.deployHook;
       if (hook) aws.emulateFunction(deployHookArn(service), (event) => hook(event as DeployHookEvent));
       const assembly = synthesize(config);
@@ -200,4 +218,20 @@ export class OfflineEnvironment {
 /** The ARN of the emulated deploy hook of `service` (see `OfflineOptions.deployHook`). */
 export function deployHookArn(service: string): string {
   return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${service}-deploy`;
+}
+
+/** The ARN of the emulated lifecycle hook of `service` for `phase` (see `OfflineOptions.hooks`). */
+export function trafficHookArn(service: string, phase: TrafficHookPhase): string {
+  return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${service}-${phase === 'beforeTraffic' ? 'before' : 'after'}-traffic`;
+}
+
+function trafficHookArns(
+  service: string,
+  hooks: NonNullable<OfflineOptions['hooks']>,
+): Record<string, string> {
+  return Object.fromEntries(
+    (['beforeTraffic', 'afterTraffic'] as const)
+      .filter((phase) => hooks[phase])
+      .map((phase) => [phase, trafficHookArn(service, phase)]),
+  );
 }

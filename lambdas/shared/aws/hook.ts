@@ -1,5 +1,11 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeployFailed, type DeployHookEvent, type HookAnswer, hookAnswerSchema } from '../contract';
+import {
+  DeployFailed,
+  type DeployHookEvent,
+  type HookAnswer,
+  hookAnswerSchema,
+  type TrafficHookEvent,
+} from '../contract';
 import { traced } from '../observability';
 import { isTransient } from './transient';
 
@@ -11,26 +17,61 @@ let lambda: LambdaClient | undefined;
  */
 export const HOOK_ANSWER_MS = 20_000;
 
-/** Calls the user's deploy hook once; anything but a well-formed answer is DeployFailed. */
-export async function callDeployHook(functionArn: string, hookEvent: DeployHookEvent): Promise<HookAnswer> {
-  const out = await invoke(functionArn, hookEvent);
+/** Which hook is called, for the messages, and the error a hook that cannot answer becomes. */
+export interface HookCall {
+  /** How the messages name the hook, e.g. "deploy hook". */
+  readonly label: string;
+  readonly functionArn: string;
+  readonly attempt: number;
+  readonly fail: (message: string, options?: ErrorOptions) => Error;
+}
+
+/**
+ * Calls a user's hook once with `hookEvent` and reads its answer `{status, message?}`. A function
+ * error, a malformed answer, no answer in time or a refused invocation become `call.fail(...)`;
+ * throttling is rethrown for the state machine to retry (hooks are idempotent per executionId).
+ */
+export async function callHook(call: HookCall, hookEvent: unknown): Promise<HookAnswer> {
+  const out = await invoke(call, hookEvent);
   const text = out.Payload ? new TextDecoder().decode(out.Payload) : '';
   if (out.FunctionError) {
-    throw new DeployFailed(
-      `deploy hook ${functionArn} failed on attempt ${hookEvent.attempt}: ${describeHookError(text)}`,
+    throw call.fail(
+      `${call.label} ${call.functionArn} failed on attempt ${call.attempt}: ${describeHookError(text)}`,
     );
   }
   try {
     return hookAnswerSchema.parse(JSON.parse(text));
   } catch {
-    throw new DeployFailed(
-      `deploy hook ${functionArn} answered ${text.slice(0, 200) || 'nothing'}; it must answer {"status":"SUCCEEDED"|"IN_PROGRESS"|"FAILED","message"?:string}`,
+    throw call.fail(
+      `${call.label} ${call.functionArn} answered ${text.slice(0, 200) || 'nothing'}; it must answer {"status":"SUCCEEDED"|"IN_PROGRESS"|"FAILED","message"?:string}`,
     );
   }
 }
 
-async function invoke(functionArn: string, hookEvent: DeployHookEvent): Promise<InvokeCommandOutput> {
+/** Calls the user's deploy hook once; anything but a well-formed answer is DeployFailed. */
+export function callDeployHook(functionArn: string, hookEvent: DeployHookEvent): Promise<HookAnswer> {
+  return callHook(
+    {
+      label: 'deploy hook',
+      functionArn,
+      attempt: hookEvent.attempt,
+      fail: (message, options) => new DeployFailed(message, options),
+    },
+    hookEvent,
+  );
+}
+
+/** The same call for a lifecycle hook (`hooks.beforeTraffic`, `hooks.afterTraffic`). */
+export function callTrafficHook(
+  call: Omit<HookCall, 'attempt' | 'label'>,
+  hookEvent: TrafficHookEvent,
+): Promise<HookAnswer> {
+  return callHook({ ...call, label: `${hookEvent.phase} hook`, attempt: hookEvent.attempt }, hookEvent);
+}
+
+async function invoke(call: HookCall, hookEvent: unknown): Promise<InvokeCommandOutput> {
   lambda ??= traced(new LambdaClient({}));
+  const { functionArn, label, attempt } = call;
   try {
     return await lambda.send(
       new InvokeCommand({
@@ -45,13 +86,13 @@ async function invoke(functionArn: string, hookEvent: DeployHookEvent): Promise<
     const e = error instanceof Error ? error : new Error(String(error));
     // The SDK reports a call ended by its abort signal as AbortError.
     if (e.name === 'AbortError') {
-      throw new DeployFailed(
-        `deploy hook ${functionArn} did not answer within ${HOOK_ANSWER_MS / 1000} s on attempt ${hookEvent.attempt}; a hook must start the deploy, answer IN_PROGRESS at once, and report progress when called again`,
+      throw call.fail(
+        `${label} ${functionArn} did not answer within ${HOOK_ANSWER_MS / 1000} s on attempt ${attempt}; a hook must start its work, answer IN_PROGRESS at once, and report progress when called again`,
         { cause: e },
       );
     }
-    throw new DeployFailed(
-      `deploy hook ${functionArn} could not be invoked (${e.name}: ${e.message}); check that it exists and that this workflow may invoke it`,
+    throw call.fail(
+      `${label} ${functionArn} could not be invoked (${e.name}: ${e.message}); check that it exists and that this workflow may invoke it`,
       { cause: e },
     );
   }

@@ -223,6 +223,21 @@ export const deploySchema = z.discriminatedUnion('type', [
 ]);
 export type DeployConfig = z.infer<typeof deploySchema>;
 
+const hookArn = z
+  .string()
+  .regex(LAMBDA_FUNCTION_ARN, 'must be a Lambda function ARN (arn:aws:lambda:...:function:NAME)');
+
+/**
+ * `hooks`: the user's functions called around the switch, with the deploy hook's answer protocol.
+ * `beforeTraffic` runs after the gate, before any traffic moves; `afterTraffic` during the bake.
+ */
+export const hooksSchema = z.strictObject({
+  beforeTraffic: hookArn.optional(),
+  afterTraffic: hookArn.optional(),
+});
+export type HooksConfig = z.infer<typeof hooksSchema>;
+export type TrafficHookPhase = keyof HooksConfig;
+
 function seconds(name: keyof typeof LIMITS & `${string}Seconds`) {
   const { min, max } = LIMITS[name];
   return z
@@ -248,6 +263,7 @@ export const runtimeConfigSchema = z.strictObject({
   service: z.string().regex(SERVICE_NAME),
   traffic: trafficSchema,
   deploy: deploySchema,
+  hooks: hooksSchema.optional(),
   alarms: alarmsSchema,
   healthTimeoutSeconds: timingSchema.healthTimeoutSeconds,
   pollSeconds: timingSchema.pollSeconds,
@@ -276,6 +292,7 @@ export const serviceConfigSchema = z.strictObject({
     .regex(SERVICE_NAME, 'must match ^[a-z][a-z0-9-]{0,39}$ (lowercase, digits, "-"; at most 40)'),
   traffic: trafficSchema,
   deploy: deploySchema.optional(),
+  hooks: hooksSchema.optional(),
   alarms: alarmsSchema.optional(),
   healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
   pollSeconds: timingSchema.pollSeconds.optional(),

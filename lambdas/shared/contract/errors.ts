@@ -18,6 +18,7 @@ export const ERROR_NAMES = [
   'CutoverFailed',
   'RolledBack',
   'RollbackFailed',
+  'HookFailed',
   'NothingToRollBack',
 ] as const;
 
@@ -85,6 +86,13 @@ export class AlarmFiring extends BlueGreenError {
 export class CutoverFailed extends BlueGreenError {
   constructor(message: string, details: ErrorDetails = {}, options?: ErrorOptions) {
     super('CutoverFailed', message, details, options);
+  }
+}
+
+/** A lifecycle hook answered FAILED, threw, or did not succeed in time; `field` names the hook (`hooks.beforeTraffic`). */
+export class HookFailed extends BlueGreenError {
+  constructor(message: string, field: string, options?: ErrorOptions) {
+    super('HookFailed', message, { field }, options);
   }
 }
 

@@ -18,3 +18,20 @@ export const hookAnswerSchema = z.object({
   message: z.string().optional(),
 });
 export type HookAnswer = z.infer<typeof hookAnswerSchema>;
+
+/**
+ * The event a lifecycle hook (`hooks.beforeTraffic`, `hooks.afterTraffic`) receives; it answers like
+ * the deploy hook. `executionId` stays the same across calls, `attempt` counts them.
+ */
+export const trafficHookEventSchema = z.object({
+  service: z.string(),
+  phase: z.enum(['beforeTraffic', 'afterTraffic']),
+  /** The side being released. */
+  color: z.enum(COLORS),
+  version: z.string(),
+  executionId: z.string(),
+  attempt: z.number().int().positive(),
+  /** Where the side being released answers before production traffic reaches it (a test listener). */
+  testUrl: z.string().optional(),
+});
+export type TrafficHookEvent = z.infer<typeof trafficHookEventSchema>;

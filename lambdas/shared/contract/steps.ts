@@ -10,6 +10,7 @@ export const STEP_TIMEOUT_SECONDS = {
   deploy: 75,
   'wait-healthy': 75,
   gate: 30,
+  'before-traffic': 75,
   'switch-traffic': 30,
   watch: 75,
   finalize: 20,
