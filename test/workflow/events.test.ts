@@ -143,3 +143,55 @@ describe('workflow: release events', () => {
     expect(eventsOf(execution)).toEqual([]);
   });
 });
+
+/** A `Release Requested` event as a pipeline or a chat bot puts it on the default bus. */
+function releaseRequested(service: string, request: unknown) {
+  return {
+    Source: 'bluegreen.release',
+    DetailType: 'Release Requested',
+    Detail: JSON.stringify({ service, request }),
+  };
+}
+
+describe('workflow: started by a Release Requested event', () => {
+  it('starts a cutover of this service that succeeds', async () => {
+    const before = await env.weights();
+    const target = before.blue === 100 ? 'green' : 'blue';
+    const [put] = env.workflow.putEvents([
+      releaseRequested('event-paths', { action: 'cutover', version: 'v4' }),
+    ]);
+    expect(put?.executions).toHaveLength(1);
+    const execution = put?.executions[0] as LocalExecution;
+    const out = output(await execution.result);
+    expect(out).toMatchObject({ action: 'cutover', version: 'v4', live: target });
+    expect(await env.weights()).toMatchObject({ [target]: 100 });
+    expect(eventsOf(execution).map((e) => e.detailType)).toEqual([
+      'Release Started',
+      'Traffic Switched',
+      'Release Succeeded',
+    ]);
+  });
+
+  it('starts nothing for another service, another detail-type or another source', async () => {
+    const request = { action: 'cutover', version: 'v5' };
+    const puts = env.workflow.putEvents([
+      releaseRequested('payments-api', request),
+      { ...releaseRequested('event-paths', request), DetailType: 'Release Succeeded' },
+      { ...releaseRequested('event-paths', request), Source: 'bluegreen.cutover' },
+    ]);
+    expect(puts.map((p) => p.eventId)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+    expect(puts.flatMap((p) => p.executions)).toEqual([]);
+  });
+
+  it('starts an execution for an invalid request, which ends in InvalidInput naming the field', async () => {
+    const before = await env.weights();
+    const [put] = env.workflow.putEvents([
+      releaseRequested('event-paths', { action: 'cutover', version: 'not a tag' }),
+    ]);
+    const execution = put?.executions[0] as LocalExecution;
+    const { error, cause } = failure(await execution.result);
+    expect(error).toBe('InvalidInput');
+    expect(cause.field).toBe('version');
+    expect(await env.weights()).toEqual(before);
+  });
+});
