@@ -1,6 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BlueGreenCutover, type BlueGreenCutoverProps, BlueGreenCutoverPropsError } from '../../lib';
+import {
+  BlueGreenCutover,
+  type BlueGreenCutoverProps,
+  BlueGreenCutoverPropsError,
+  ConfigError,
+  parseServiceConfig,
+} from '../../lib';
 import { TRAFFIC } from '../support/traffic';
 
 const base = { service: 'orders-api', traffic: TRAFFIC } satisfies BlueGreenCutoverProps;
@@ -93,6 +99,13 @@ describe('the Release Requested trigger', () => {
       }),
     ).toEqual({});
     without.resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  it('is a key of the config file: false leaves the rule out, anything but a boolean is refused', () => {
+    const config = parseServiceConfig({ ...base, trigger: false }, 'service.json');
+    templateOf(config).resourceCountIs('AWS::SQS::Queue', 0);
+    expect(() => parseServiceConfig({ ...base, trigger: 'no' }, 'service.json')).toThrow(ConfigError);
+    expect(() => parseServiceConfig({ ...base, trigger: 'no' }, 'service.json')).toThrow(/trigger/);
   });
 
   it('refuses a trigger that is not a boolean, naming the field', () => {
