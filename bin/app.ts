@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { addReleasePipeline } from '../lib/pipeline-stack';
 import { ConfigError, loadServiceConfig } from '../lib/service-config';
 import { BlueGreenServiceStack } from '../lib/service-stack';
 import { BlueGreenCutoverPropsError } from '../lib/validate-props';
@@ -11,7 +12,10 @@ if (typeof configPath !== 'string' || configPath === '') {
   process.exit(1);
 }
 try {
-  new BlueGreenServiceStack(app, { config: loadServiceConfig(configPath) });
+  const config = loadServiceConfig(configPath);
+  const { cutover } = new BlueGreenServiceStack(app, { config });
+  // An example pipeline whose last stage is the release (off by default): -c pipeline=true
+  addReleasePipeline(app, config.service, cutover.stateMachine);
 } catch (error) {
   // A config file that passes its schema can still be refused by the construct (e.g. too many alarms).
   if (error instanceof ConfigError || error instanceof BlueGreenCutoverPropsError) {

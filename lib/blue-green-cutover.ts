@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { deployGrants, hookGrants } from './deploy-grants';
@@ -80,7 +81,17 @@ export interface BlueGreenCutoverProps {
    * @default RemovalPolicy.RETAIN (the history is what rollbacks are decided from)
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * An EventBridge rule on the default bus that starts a release from a `Release Requested` event
+   * (`source` `bluegreen.release`, `detail.service` this service; `detail.request` is the execution
+   * input), with a dead-letter queue for the events the state machine could not take.
+   * @default true
+   */
+  readonly trigger?: boolean;
 }
+
+/** The source and detail-type of the events that start a release (DESIGN.md, "Triggers and events"). */
+export const RELEASE_REQUEST = { source: 'bluegreen.release', detailType: 'Release Requested' } as const;
 
 /** The longest the workflow waits for the old side to drain (the ALB's own maximum deregistration delay). */
 export const MAX_DRAIN_SECONDS = 3600;
@@ -99,6 +110,10 @@ export class BlueGreenCutover extends Construct {
   readonly rollbackFailedAlarm: cloudwatch.Alarm;
   /** The state machine's timeout, computed from the timings. */
   readonly timeout: Duration;
+  /** The rule that starts a release from a `Release Requested` event (absent with `trigger: false`). */
+  readonly trigger?: events.Rule;
+  /** Holds the `Release Requested` events the state machine did not take, e.g. while throttled. */
+  readonly triggerDeadLetterQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: BlueGreenCutoverProps) {
     super(scope, id);
@@ -242,6 +257,12 @@ export class BlueGreenCutover extends Construct {
       ],
     });
 
+    if (props.trigger !== false) {
+      const trigger = this.releaseTrigger(props.service);
+      this.trigger = trigger.rule;
+      this.triggerDeadLetterQueue = trigger.deadLetterQueue;
+    }
+
     this.rollbackFailedAlarm = new cloudwatch.Alarm(this, 'RollbackFailedAlarm', {
       alarmDescription: `A ${props.service} rollback could not restore traffic: an operator must act (see the failed execution's cause)`,
       metric: new cloudwatch.Metric({
@@ -256,6 +277,46 @@ export class BlueGreenCutover extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /**
+   * `Release Requested` -> StartExecution with `$.detail.request` as the input. The rule's role may
+   * start this state machine only; the dead-letter queue (SQS-managed encryption, TLS only) takes
+   * sends from this rule only, after EventBridge's retries. An input the workflow refuses still
+   * starts an execution, which ends in InvalidInput naming the field.
+   */
+  private releaseTrigger(service: string): { rule: events.Rule; deadLetterQueue: sqs.Queue } {
+    const deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the Release Requested rule',
+    });
+    const role = new iam.Role(this, 'TriggerRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: `Lets the Release Requested rule start bluegreen-${service} only`,
+    });
+    const rule = new events.Rule(this, 'ReleaseRequested', {
+      description: `Starts a ${service} release from a Release Requested event (detail.request is the input)`,
+      eventPattern: {
+        source: [RELEASE_REQUEST.source],
+        detailType: [RELEASE_REQUEST.detailType],
+        detail: { service: [service] },
+      },
+      targets: [
+        new targets.SfnStateMachine(this.stateMachine, {
+          input: events.RuleTargetInput.fromEventPath('$.detail.request'),
+          role,
+          deadLetterQueue,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+    return { rule, deadLetterQueue };
   }
 
   /** The exact ARNs behind each kind of resource that STEP_GRANTS names. */

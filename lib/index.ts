@@ -6,6 +6,12 @@ export {
 } from './blue-green-cutover';
 export { METRIC_NAMESPACE } from './handler-contract';
 export {
+  addReleasePipeline,
+  RELEASE_SOURCE,
+  ReleasePipelineStack,
+  type ReleasePipelineStackProps,
+} from './pipeline-stack';
+export {
   ConfigError,
   loadServiceConfig,
   parseServiceConfig,

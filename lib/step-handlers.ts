@@ -92,14 +92,17 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   'acquire-lease': [
     { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' },
   ],
-  'resolve-roles': [{ actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' }],
+  'resolve-roles': [
+    { actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' },
+    PUT_EVENTS,
+  ],
   attach: [{ actions: ['dynamodb:UpdateItem'], on: 'table' }],
   deploy: [],
   'wait-healthy': [],
   gate: [DESCRIBE_ALARMS],
   // Invokes the beforeTraffic hook only (lib/deploy-grants.ts, hookGrants).
   'before-traffic': [],
-  'switch-traffic': [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }],
+  'switch-traffic': [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }, PUT_EVENTS],
   watch: [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' }, DESCRIBE_ALARMS],
   finalize: [{ actions: ['dynamodb:GetItem'], on: 'table' }, RELEASE_LEASE, PUT_EVENTS],
   abort: [RELEASE_LEASE, PUT_EVENTS],

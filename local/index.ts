@@ -9,9 +9,10 @@ export type { PolicyStatement, SynthesizedFunction, SynthesizedWorkflow } from '
 export { ACCOUNT, FAKE_CREDENTIALS, REGION } from './common/account';
 export { forwardWeights } from './common/forward-weights';
 export type { Json, JsonObject } from './common/json';
+export type { PutEventsEntry } from './events/put-events';
 export type { StatusChangeEvent } from './events/status-event';
 export { adaptDefinitionForLibrary } from './execution/asl';
-export { LocalWorkflow } from './execution/local-workflow';
+export { LocalWorkflow, type PutEventsOutcome } from './execution/local-workflow';
 export {
   type ExecutionOutcome,
   type ExecutionStatus,

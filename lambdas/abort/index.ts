@@ -3,6 +3,7 @@ import { emitReleaseEvent } from '../shared/aws/events';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import {
   type ErrorName,
+  elapsedMs,
   failureOutcome,
   isContractError,
   type Outcome,
@@ -56,9 +57,11 @@ export const handler = defineStep(
         executionArn: execution.arn,
         action: state.request.action,
         error: name,
+        cause: message,
         message,
         live,
         version,
+        elapsedMs: elapsedMs(state.execution?.startedAt),
       });
     }
     return {

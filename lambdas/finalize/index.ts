@@ -1,6 +1,6 @@
 import { emitReleaseEvent } from '../shared/aws/events';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
-import type { RuntimeConfig, SuccessOutput } from '../shared/contract';
+import { elapsedMs, type RuntimeConfig, type SuccessOutput } from '../shared/contract';
 import { defineRolesStep } from '../shared/step';
 
 /** Raised when the lease is not this execution's any more and its release was not recorded as good. */
@@ -78,6 +78,7 @@ export const handler = defineRolesStep(
       service: config.service,
       executionArn: state.execution.arn,
       ...result,
+      elapsedMs: elapsedMs(state.execution.startedAt),
     });
     return { result };
   },

@@ -1,5 +1,6 @@
+import { emitReleaseEvent } from '../shared/aws/events';
 import { releaseHistory, releaseKey } from '../shared/aws/store';
-import { CutoverFailed, type ReleaseRecord } from '../shared/contract';
+import { CutoverFailed, elapsedMs, type ReleaseRecord } from '../shared/contract';
 import { drainRefusal, lastLeft, planRollback, reachesLastGoodRelease } from '../shared/history';
 import { holdLease } from '../shared/lease';
 import { routerFor } from '../shared/routers';
@@ -67,6 +68,17 @@ export const handler = defineStateStep('ResolveRoles', async (state, { config })
       });
       throw error;
     }
+    // Once the lease is this execution's and its record exists: the release has started. A retry of
+    // this step puts the event again (at least once); the executionArn tells the copies apart.
+    await emitReleaseEvent(config.eventBusName, 'Release Started', {
+      service: config.service,
+      executionArn: state.execution.arn,
+      action: request.action,
+      version: record.version,
+      live,
+      reason: request.reason,
+      elapsedMs: elapsedMs(state.execution.startedAt),
+    });
   }
 
   return {

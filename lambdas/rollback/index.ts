@@ -1,6 +1,6 @@
 import { emitReleaseEvent } from '../shared/aws/events';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
-import { failureOutcome, type Outcome, parseTaskFailure } from '../shared/contract';
+import { elapsedMs, failureOutcome, type Outcome, parseTaskFailure } from '../shared/contract';
 import { countRollbackFailed } from '../shared/metrics';
 import { logger } from '../shared/observability';
 import { currentLive, type RestoreResult, restoreOrExplain } from '../shared/restore';
@@ -73,7 +73,11 @@ export const handler = defineRolesStep(
     await emitReleaseEvent(config.eventBusName, detailType, {
       service: config.service,
       executionArn: owner,
+      action: state.request.action,
       ...cause,
+      error,
+      cause: message,
+      elapsedMs: elapsedMs(state.execution.startedAt),
     });
     return { outcome: failureOutcome(error, cause) };
   },

@@ -1,6 +1,6 @@
 import { emitReleaseEvent } from './aws/events';
 import { leaseStore, releaseHistory } from './aws/store';
-import type { Color, LeaseItem, RuntimeConfig } from './contract';
+import { type Color, elapsedMs, type LeaseItem, type RuntimeConfig } from './contract';
 import { countRollbackFailed } from './metrics';
 import { logger } from './observability';
 import { currentLive, restoreOrExplain } from './restore';
@@ -40,9 +40,11 @@ export async function releaseStoppedLease(
       executionArn,
       action: lease.action,
       error: 'CutoverFailed',
+      cause: `${reason}; traffic was not moved`,
       message: `${reason}; traffic was not moved`,
       live: await currentLive(routerFor(config)),
       version: lease.version,
+      elapsedMs: elapsedMs(lease.acquiredAt),
     });
   }
   return 'released the lease';
@@ -75,13 +77,20 @@ export async function rollBackStoppedCutover(
   await leaseStore(config).release(lease.owner);
   const failed = crashed || !restored.restored;
   if (failed) countRollbackFailed(config);
+  const message = restored.restored
+    ? `${reason}; traffic is back on ${previous}${restored.note ? `; ${restored.note}` : ''}`
+    : `${reason}; ${restored.why}`;
   await emitReleaseEvent(config.eventBusName, failed ? 'Rollback Failed' : 'Release Rolled Back', {
     service: config.service,
     executionArn,
-    message: restored.restored
-      ? `${reason}; traffic is back on ${previous}${restored.note ? `; ${restored.note}` : ''}`
-      : `${reason}; ${restored.why}`,
-    live: restored.restored ? previous : lease.target,
+    action: lease.action,
+    version: lease.version,
+    error: failed ? 'RollbackFailed' : 'RolledBack',
+    cause: message,
+    message,
+    live: restored.restored ? previous : (lease.target ?? 'unknown'),
+    previous: restored.restored ? lease.target : previous,
+    elapsedMs: elapsedMs(lease.acquiredAt),
   });
   logger.warn('cleaned up a stopped execution', { restored: restored.restored, executionArn });
   return restored.restored ? `restored ${previous}` : `could not restore: ${restored.why}`;
@@ -122,8 +131,13 @@ export async function closeStoppedRollback(
     await emitReleaseEvent(config.eventBusName, 'Rollback Failed', {
       service: config.service,
       executionArn,
+      action: lease.action,
+      version: lease.version,
+      error: 'RollbackFailed',
+      cause: `${reason}; traffic was left on ${live}`,
       message: `${reason}; traffic was left on ${live}`,
       live,
+      elapsedMs: elapsedMs(lease.acquiredAt),
     });
   }
   logger.warn('released the lease of a stopped rollback', { live, executionArn });

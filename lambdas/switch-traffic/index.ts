@@ -1,11 +1,12 @@
+import { emitReleaseEvent } from '../shared/aws/events';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import { isRefusal, isTransient } from '../shared/aws/transient';
-import { type Color, CutoverFailed, IdleNotHealthy } from '../shared/contract';
+import { type Color, CutoverFailed, elapsedMs, IdleNotHealthy, type RuntimeConfig } from '../shared/contract';
 import { holdLease } from '../shared/lease';
 import { logger } from '../shared/observability';
 import { expectLive, type RouterView, routerFor } from '../shared/routers';
 import { firstShare } from '../shared/shift';
-import { epochSeconds, type WorkflowState } from '../shared/state';
+import { epochSeconds, type Roles, type WorkflowState } from '../shared/state';
 import { defineRolesStep } from '../shared/step';
 
 /** Raised for anything that goes wrong after the router write, so the state machine rolls back. */
@@ -82,6 +83,7 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
     if (!(await leaseStore(config).fence(owner, phase, epochSeconds())))
       throw new Error('the lease was lost right after the switch');
     const shift = share < 100 || config.traffic.shift ? { step: 0, percent: share, since: at } : undefined;
+    await announceSwitch(config, state, share);
     return {
       ...state,
       // The result reports the gate's warnings once there are some: the note goes to both.
@@ -97,3 +99,24 @@ export const handler = defineRolesStep('SwitchTraffic', async (state, { config }
     );
   }
 });
+
+/**
+ * `Traffic Switched`, once per execution at the write of this step (a retry after the write puts it
+ * again). With a gradual shift this is its first step: `percent` is the new side's share now; later
+ * steps are not announced, the end event says where traffic ended.
+ */
+async function announceSwitch(config: RuntimeConfig, state: WorkflowState & { roles: Roles }, share: number) {
+  const { roles, request } = state;
+  await emitReleaseEvent(config.eventBusName, 'Traffic Switched', {
+    service: config.service,
+    executionArn: state.execution.arn,
+    action: request.action,
+    version: request.action === 'cutover' ? request.version : roles.idleVersion,
+    live: share >= 50 ? roles.idle : roles.live,
+    previous: roles.live,
+    to: roles.idle,
+    percent: share,
+    weights: { [roles.idle]: share, [roles.live]: 100 - share },
+    elapsedMs: elapsedMs(state.execution.startedAt),
+  });
+}

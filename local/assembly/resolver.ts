@@ -84,6 +84,12 @@ const RESOURCE_TYPES: Record<
     arn: (e, n) => `arn:${e.partition}:cloudwatch:${e.region}:${e.account}:alarm:${n}`,
   },
   'AWS::Lambda::Permission': { maxLength: 128 },
+  // The dead-letter queue of a rule's target (its Ref, the queue URL, is not resolved).
+  'AWS::SQS::Queue': {
+    prop: 'QueueName',
+    maxLength: 80,
+    arn: (e, n) => `arn:${e.partition}:sqs:${e.region}:${e.account}:${n}`,
+  },
 };
 
 /** Resource types whose `Ref` is the ARN rather than the name. */

@@ -1,5 +1,4 @@
 import type { SynthesizedRule, SynthesizedRuleTarget } from '../assembly/types';
-import type { StatusChangeEvent } from './status-event';
 
 function eventPath(event: unknown, path: string): unknown {
   if (path === '$') return event;
@@ -14,7 +13,8 @@ function eventPath(event: unknown, path: string): unknown {
 export function targetInput(
   target: SynthesizedRuleTarget,
   rule: SynthesizedRule,
-  event: StatusChangeEvent,
+  /** The event as EventBridge delivers it (a status change, or an event put on the bus). */
+  event: { readonly time: string },
 ): unknown {
   if (target.input !== undefined) return JSON.parse(target.input);
   if (target.inputPath !== undefined) return eventPath(event, target.inputPath);

@@ -4,6 +4,7 @@ import type { SynthesizedFunction, SynthesizedWorkflow } from '../assembly/types
 import { parseFunctionRef } from '../common/arn';
 import { isObject, type Json } from '../common/json';
 import { matchesEventPattern } from '../events/pattern';
+import { busEvent, matchedTargets, type PutEventsEntry } from '../events/put-events';
 import { targetInput } from '../events/target-input';
 import { functionEnvironment } from '../lambda/environment';
 import { FunctionPool } from '../lambda/pool';
@@ -206,6 +207,31 @@ export class LocalWorkflow implements WorkflowRuntime {
     return [...this.executions.values()].reverse();
   }
 
+  /**
+   * Like PutEvents: each entry becomes an event on its bus, and every rule of the stack that matches
+   * it and targets this state machine starts an execution with the target's input (InputPath, Input
+   * or InputTransformer), as the rule's role would with StartExecution. An execution EventBridge
+   * could not start (StartExecution refused it) lands in `deadLettered`, as in the rule's DLQ.
+   */
+  putEvents(entries: readonly PutEventsEntry[]): PutEventsOutcome[] {
+    const where = { account: this.wf.account, region: this.region };
+    return entries.map((entry) => {
+      const made = busEvent(entry, where);
+      if ('error' in made) return { error: made.error, executions: [], deadLettered: [] };
+      const executions: LocalExecution[] = [];
+      const deadLettered: string[] = [];
+      for (const { target, input } of matchedTargets(this.wf.rules, made.bus, made.event)) {
+        if (target.arn !== this.wf.stateMachine.arn) continue;
+        try {
+          executions.push(this.start(input ?? {}));
+        } catch (error) {
+          deadLettered.push(String(error));
+        }
+      }
+      return { eventId: made.event.id, executions, deadLettered };
+    });
+  }
+
   /** Delivers a status-change event to the targets of every matching rule, as EventBridge would. */
   deliver(
     exec: Execution,
@@ -264,4 +290,16 @@ export class LocalWorkflow implements WorkflowRuntime {
     await Promise.all([...this.pools.values()].map((p) => p.close()));
     this.pools.clear();
   }
+}
+
+/** What one PutEvents entry did offline. */
+export interface PutEventsOutcome {
+  /** Set when the bus took the entry. */
+  readonly eventId?: string;
+  /** Why the bus refused the entry (nothing was delivered). */
+  readonly error?: string;
+  /** The executions the matching rules started. */
+  readonly executions: LocalExecution[];
+  /** StartExecution refusals, which EventBridge would put on the rule's dead-letter queue. */
+  readonly deadLettered: string[];
 }

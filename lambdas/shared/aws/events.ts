@@ -1,17 +1,18 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE, type ReleaseEventType } from '../contract';
+import { EVENT_SOURCE, type ReleaseEventDetail, type ReleaseEventType } from '../contract';
 import { logger, traced } from '../observability';
 
 let events: EventBridgeClient | undefined;
 
 /**
- * Tells subscribers (chat, paging, dashboards) how a release ended. The release itself already
- * happened: a failure to publish is logged, not allowed to fail or roll back the release.
+ * Tells subscribers (chat, paging, dashboards) where a release is: started, traffic switched, and
+ * how it ended. Publishing never decides the release: a failure to publish is logged, not allowed
+ * to fail or roll back the release. Delivery is at least once (a retried step may put its event again).
  */
 export async function emitReleaseEvent(
   busName: string,
   type: ReleaseEventType,
-  detail: Record<string, unknown>,
+  detail: ReleaseEventDetail,
 ): Promise<void> {
   events ??= traced(new EventBridgeClient({}));
   try {

@@ -297,6 +297,8 @@ export const serviceConfigSchema = z.strictObject({
   healthTimeoutSeconds: timingSchema.healthTimeoutSeconds.optional(),
   pollSeconds: timingSchema.pollSeconds.optional(),
   bakeSeconds: timingSchema.bakeSeconds.optional(),
+  /** Start releases from EventBridge `Release Requested` events (DESIGN.md, "Triggers and events"). */
+  trigger: z.boolean().optional(),
 });
 
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;

@@ -105,7 +105,13 @@ describe('finalize handler', () => {
     });
     const { detailType, detail } = releaseEvent();
     expect(detailType).toBe('Release Succeeded');
-    expect(detail).toEqual({ service: 'orders-api', executionArn: EXECUTION_ARN, ...result });
+    // The execution started at 12:00, finalized at 12:45.
+    expect(detail).toEqual({
+      service: 'orders-api',
+      executionArn: EXECUTION_ARN,
+      ...result,
+      elapsedMs: 45 * 60_000,
+    });
   });
 
   it('marks the release a rollback undid as rolled back, at the time traffic went back', async () => {
