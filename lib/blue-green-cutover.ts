@@ -166,7 +166,9 @@ export class BlueGreenCutover extends Construct {
     checkEnvironmentSize(CONFIG_ENV, runtimeConfig, otherVariables);
     const environment = { [CONFIG_ENV]: stack.toJsonString(runtimeConfig), ...otherVariables };
 
-    const grantResources = this.grantResources(alarms);
+    // Named here, not read from the state machine: its ARN in a function's policy would be a cycle.
+    const stateMachineName = `bluegreen-${props.service}`;
+    const grantResources = this.grantResources(alarms, stateMachineName);
     const router = routerGrants(valid.traffic);
     const makeFunction = (step: StepName) => {
       const { fn } = new StepHandler(this, pascal(step), { step, environment, logRetention });
@@ -174,7 +176,11 @@ export class BlueGreenCutover extends Construct {
       const idle = step === 'attach' && router.alwaysAttached === true;
       const own = idle
         ? []
-        : STEP_GRANTS[step].map((g) => ({ actions: g.actions, resources: grantResources[g.on] }));
+        : STEP_GRANTS[step].map((g) => ({
+            actions: g.actions,
+            resources: grantResources[g.on],
+            ...(g.why ? { why: g.why } : {}),
+          }));
       const grants = [
         ...(idle ? [] : grantsForUses(router, STEP_ROUTER_USES[step])),
         ...(step === 'deploy' ? deployGrants(deploy, valid.traffic) : []),
@@ -194,7 +200,7 @@ export class BlueGreenCutover extends Construct {
         const why = 'why' in grant ? grant.why : undefined;
         for (const resource of grant.resources.filter((r) => why && r !== '*' && r.includes('*'))) {
           Validations.of(fn).acknowledge({
-            id: `AwsSolutions-IAM5[Resource::${resource.replace(Aws.PARTITION, '<AWS::Partition>')}]`,
+            id: `AwsSolutions-IAM5[Resource::${resource.replace(Aws.PARTITION, '<AWS::Partition>').replace(Aws.REGION, '<AWS::Region>').replace(Aws.ACCOUNT_ID, '<AWS::AccountId>')}]`,
             reason: why ?? '',
           });
         }
@@ -210,7 +216,7 @@ export class BlueGreenCutover extends Construct {
     });
     const { 'on-execution-ended': onExecutionEnded, ...tasks } = functions;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName: `bluegreen-${props.service}`,
+      stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(
         buildWorkflow(new Construct(this, 'Workflow'), {
@@ -320,7 +326,10 @@ export class BlueGreenCutover extends Construct {
   }
 
   /** The exact ARNs behind each kind of resource that STEP_GRANTS names. */
-  private grantResources(alarms: readonly string[]): Record<GrantResource, string[]> {
+  private grantResources(
+    alarms: readonly string[],
+    stateMachineName: string,
+  ): Record<GrantResource, string[]> {
     const stack = Stack.of(this);
     return {
       table: [this.table.tableArn],
@@ -333,6 +342,14 @@ export class BlueGreenCutover extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ),
+      executions: [
+        stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          resourceName: `${stateMachineName}:*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
     };
   }
 }

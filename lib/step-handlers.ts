@@ -44,15 +44,25 @@ export type GrantResource =
   /** The default event bus, which receives the release events. */
   | 'defaultBus'
   /** The configured alarms (no statement when there are none). */
-  | 'alarms';
+  | 'alarms'
+  /** The executions of this service's own state machine. */
+  | 'executions';
 
 /** One statement of a step's policy that is not the router's or the deploy's (see lib/routers). */
 export interface StepGrant {
   readonly actions: readonly string[];
   readonly on: GrantResource;
+  /** Why a wildcard inside the resource's ARN is needed. */
+  readonly why?: string;
 }
 
 const RELEASE_LEASE: StepGrant = { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], on: 'table' };
+/** Whether the cutover a rollback would join still runs. */
+const DESCRIBE_EXECUTION: StepGrant = {
+  actions: ['states:DescribeExecution'],
+  on: 'executions',
+  why: "Execution names are chosen at StartExecution: the grant names this service's state machine, any of its executions",
+};
 const PUT_EVENTS: StepGrant = { actions: ['events:PutEvents'], on: 'defaultBus' };
 const DESCRIBE_ALARMS: StepGrant = {
   // Scoped to the configured alarms; AWS returns composite alarms only to a '*' grant, so they are not supported yet.
@@ -91,6 +101,7 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   validate: [],
   'acquire-lease': [
     { actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], on: 'table' },
+    DESCRIBE_EXECUTION,
   ],
   'resolve-roles': [
     { actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], on: 'table' },
@@ -107,7 +118,7 @@ export const STEP_GRANTS: Record<StepName, readonly StepGrant[]> = {
   finalize: [{ actions: ['dynamodb:GetItem'], on: 'table' }, RELEASE_LEASE, PUT_EVENTS],
   abort: [RELEASE_LEASE, PUT_EVENTS],
   rollback: [RELEASE_LEASE, PUT_EVENTS],
-  'await-rollback': [{ actions: ['dynamodb:GetItem'], on: 'table' }],
+  'await-rollback': [{ actions: ['dynamodb:GetItem'], on: 'table' }, DESCRIBE_EXECUTION],
   'on-execution-ended': [RELEASE_LEASE, { actions: ['dynamodb:GetItem'], on: 'table' }, PUT_EVENTS],
 };
 

@@ -1,7 +1,11 @@
+import { executionState, ownerExecution } from '../shared/aws/executions';
 import { leaseStore, releaseHistory } from '../shared/aws/store';
 import { type JoinedOutput, RollbackFailed } from '../shared/contract';
 import type { WorkflowState } from '../shared/state';
 import { defineStateStep, pollUntil } from '../shared/step';
+
+/** How often the poll asks Step Functions whether the joined cutover still runs. */
+const RUNNING_CHECK_MS = 5_000;
 
 type Verdict = 'waiting' | 'retry' | 'done';
 type Output = WorkflowState & { joinVerdict: Verdict; result?: JoinedOutput };
@@ -16,10 +20,18 @@ export const handler = defineStateStep('AwaitRollback', async (state, step): Pro
   if (!joined) throw new Error('AwaitRollback ran without a joined cutover');
   const history = releaseHistory(step.config);
   const store = leaseStore(step.config);
+  let askedAt = Number.NEGATIVE_INFINITY;
   const polled = await pollUntil<Output>(
     step,
     { intervalMs: 500, until: Number.POSITIVE_INFINITY },
     async () => {
+      // Now and then: is the cutover still running? Once it is not, the lease and record read after
+      // that answer are final: a cutover that ended without closing its record will never close it.
+      let ended = false;
+      if (Date.now() - askedAt >= RUNNING_CHECK_MS) {
+        askedAt = Date.now();
+        ended = (await executionState(ownerExecution(joined.executionArn))) !== 'RUNNING';
+      }
       // The lease before the record: whoever ends the cutover closes its record before it frees
       // the lease, so a lease seen gone means the record read next is final.
       const lease = await store.read();
@@ -43,9 +55,10 @@ export const handler = defineStateStep('AwaitRollback', async (state, step): Pro
         );
       }
       const gone = lease?.owner !== joined.executionArn;
-      if (record?.outcome === 'succeeded' || record?.outcome === 'failed' || gone) {
+      if (record?.outcome === 'succeeded' || record?.outcome === 'failed' || gone || ended) {
         // It finished without rolling back (the request came too late), or it died without closing
-        // its record: roll back the ordinary way rather than wait for a cutover that is not running.
+        // its record: roll back the ordinary way rather than wait for a cutover that is not running
+        // (AcquireLease then waits for its cleanup, or says why it cannot).
         const { lease: _joined, ...rest } = state;
         return { done: true, value: { ...rest, joinVerdict: 'retry' } };
       }

@@ -9,6 +9,7 @@ import { targetInput } from '../events/target-input';
 import { functionEnvironment } from '../lambda/environment';
 import { FunctionPool } from '../lambda/pool';
 import type { InvokeResult } from '../lambda/protocol';
+import type { ExecutionDescription } from '../proxy/states/service';
 import {
   adaptDefinitionForLibrary,
   isValidExecutionName,
@@ -230,6 +231,31 @@ export class LocalWorkflow implements WorkflowRuntime {
       }
       return { eventId: made.event.id, executions, deadLettered };
     });
+  }
+
+  /** Like DescribeExecution: the execution of this state machine with that ARN, if it started here. */
+  describeExecution(executionArn: string): ExecutionDescription | undefined {
+    const exec = [...this.executions.values()].find((e) => e.executionArn === executionArn);
+    if (!exec) return undefined;
+    return {
+      executionArn: exec.executionArn,
+      stateMachineArn: this.wf.stateMachine.arn,
+      name: exec.name,
+      status: exec.status,
+      startDate: exec.startDate,
+      ...(exec.stopDate ? { stopDate: exec.stopDate } : {}),
+      input: exec.inputJson,
+    };
+  }
+
+  /**
+   * Delivers the final status-change event of an ended execution once more, as EventBridge retries
+   * a target whose invocation failed.
+   */
+  redeliver(executionArn: string): Promise<StatusEventDelivery[]> {
+    const exec = [...this.executions.values()].find((e) => e.executionArn === executionArn);
+    if (!exec?.outcome) throw new Error(`no ended execution ${executionArn} to deliver again`);
+    return this.deliver(exec, exec.outcome.status, exec.outcome);
   }
 
   /** Delivers a status-change event to the targets of every matching rule, as EventBridge would. */

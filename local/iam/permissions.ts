@@ -134,6 +134,9 @@ export function requiredPermissions(call: ApiCall, { partition, account }: Accou
           return one('*');
       }
     }
+    case 'states':
+      // DescribeExecution and friends are authorized on the execution's ARN.
+      return one(typeof p.executionArn === 'string' ? p.executionArn : '*');
     case 'route53': {
       // Route 53 resources are global: no region, no account.
       const global = (resource: string) => `arn:${partition}:route53:::${resource}`;

@@ -144,6 +144,7 @@ export class OfflineEnvironment {
         ...(opts.clockRate ? { clockRate: opts.clockRate } : {}),
       });
       await workflow.deployResources();
+      aws.serveExecutions(workflow);
       return new OfflineEnvironment(moto, aws, router, config, workflow, assembly.directory, metrics);
     } catch (error) {
       await aws?.stop();

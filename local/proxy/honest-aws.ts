@@ -17,12 +17,14 @@ import {
 } from './lambda';
 import { withRoute53Operation } from './route53/calls';
 import { Route53Honesty } from './route53/service';
+import { answerStates, type ExecutionSource } from './states/service';
 
 export type { RouterWrite, RouterWriteAction } from './elbv2/service';
 export type { TargetHealthState, TargetHealthView } from './elbv2/target-health';
 export type { Fault } from './faults';
 export type { AliasWrite, EmulatedFunction, VersionBehaviour, VersionStatus } from './lambda';
 export type { HealthCheckScript, RecordWrite, WatchedRecords } from './route53/service';
+export type { ExecutionDescription, ExecutionSource } from './states/service';
 
 /**
  * An HTTP proxy in front of moto that forwards every request unchanged except where moto is kinder
@@ -60,6 +62,7 @@ export class HonestAws {
   private readonly elbv2: Elbv2Honesty;
   private readonly functions = new EmulatedFunctions();
   private readonly faults = new Faults();
+  private executions?: ExecutionSource;
   /** Lambda versions and aliases made honest (see lambda/). */
   readonly lambda: LambdaHonesty;
   /** Route 53 made honest: atomic, exact change batches, PENDING before INSYNC, scripted health checks. */
@@ -150,6 +153,14 @@ export class HonestAws {
     this.functions.emulate(functionArn, handler);
   }
 
+  /**
+   * Answers Step Functions' DescribeExecution from `source` (the offline runner's own executions):
+   * moto's Step Functions does not run the state machine, so it does not know them.
+   */
+  serveExecutions(source: ExecutionSource): void {
+    this.executions = source;
+  }
+
   /** Makes matching requests fail with an AWS error until the returned function is called. */
   injectFault(fault: Fault): () => void {
     return this.faults.inject(fault);
@@ -213,6 +224,13 @@ export class HonestAws {
     if (call?.service === 'ecs') {
       send(res, await this.ecs.handle(call, () => this.upstream.forward(req, body)));
       return;
+    }
+    if (call?.service === 'states' && this.executions) {
+      const answered = answerStates(call, this.executions);
+      if (answered) {
+        send(res, answered);
+        return;
+      }
     }
     if (call?.service === 'route53') {
       send(res, await this.route53.handle(req, body));
