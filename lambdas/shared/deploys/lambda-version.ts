@@ -4,13 +4,13 @@ import {
   UpdateFunctionCodeCommand,
   type UpdateFunctionCodeCommandInput,
 } from '@aws-sdk/client-lambda';
-import { isRefusal, isTransient } from '../aws/transient';
 import { DeployFailed, type LambdaAliasTraffic, otherColor, type RuntimeConfig } from '../contract';
 import { logger } from '../observability';
 import { helperAliasOf } from '../routers/lambda-alias/aliases';
 import { createAlias, getAlias, getConfiguration, updateAlias } from '../routers/lambda-alias/lambda';
 import { pollUntil } from '../step';
 import type { DeployConfigOf, Deployer, DeployProgress, DeployRun } from './port';
+import { refusedAsDeployFailed } from './refused';
 
 type Code = NonNullable<DeployConfigOf<'lambda-version'>['code']>;
 
@@ -62,7 +62,7 @@ export class LambdaVersionDeployer implements Deployer {
           message: 'waiting for an update of the function in progress',
         };
       const input = codeInput(functionName, code, version);
-      await this.refusedAsDeployFailed(`updating the code of ${functionName} to ${describeCode(input)}`, () =>
+      await refusedAsDeployFailed(`updating the code of ${functionName} to ${describeCode(input)}`, () =>
         this.lambda.send(new UpdateFunctionCodeCommand(input)),
       );
       logger.info('updated the function code', { code: describeCode(input) });
@@ -125,7 +125,7 @@ export class LambdaVersionDeployer implements Deployer {
   private async publish(run: DeployRun): Promise<string> {
     const { functionName } = this.traffic;
     const { codeSha256, version } = run;
-    const out = await this.refusedAsDeployFailed(
+    const out = await refusedAsDeployFailed(
       `publishing ${functionName}${codeSha256 ? ` pinned to codeSha256 ${codeSha256}` : ''}`,
       () =>
         this.lambda.send(
@@ -166,7 +166,7 @@ export class LambdaVersionDeployer implements Deployer {
       );
     }
     const idle = await getAlias(this.lambda, functionName, idleHelper);
-    await this.refusedAsDeployFailed(`pointing helper alias ${idleHelper} at version ${published}`, () =>
+    await refusedAsDeployFailed(`pointing helper alias ${idleHelper} at version ${published}`, () =>
       idle
         ? updateAlias(this.lambda, {
             functionName,
@@ -192,16 +192,5 @@ export class LambdaVersionDeployer implements Deployer {
       publishedVersion: published,
       message: `version ${published} of ${functionName} ("${run.version}") is on ${roles.idle} (helper alias ${idleHelper})`,
     };
-  }
-
-  /** AWS refusing a deploy call (4xx, not throttling) is DeployFailed naming what was refused. */
-  private async refusedAsDeployFailed<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isTransient(error) || !isRefusal(error)) throw error;
-      const e = error as Error;
-      throw new DeployFailed(`${what} was refused (${e.name}: ${e.message})`, { cause: e });
-    }
   }
 }

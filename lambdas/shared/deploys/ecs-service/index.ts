@@ -6,11 +6,11 @@ import {
   type Service,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { isRefusal, isTransient } from '../../aws/transient';
 import { type Color, DeployFailed, type RuntimeConfig } from '../../contract';
 import { logger } from '../../observability';
 import { pollUntil } from '../../step';
 import type { DeployConfigOf, Deployer, DeployProgress, DeployRun } from '../port';
+import { refusedAsDeployFailed } from '../refused';
 import { familyOf, nextRevision } from './revision';
 import { type Rollout, rolloutOf } from './rollout';
 
@@ -63,7 +63,7 @@ export class EcsServiceDeployer implements Deployer {
     const [live, idle] = await Promise.all([this.service(liveName), this.service(idleName)]);
     const liveTd = required(live.taskDefinition, `the task definition of ${liveName}`);
     const idleTd = required(idle.taskDefinition, `the task definition of ${idleName}`);
-    const read = await this.refusedAsDeployFailed(`reading task definition ${liveTd}`, () =>
+    const read = await refusedAsDeployFailed(`reading task definition ${liveTd}`, () =>
       this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: liveTd })),
     );
     const taskDefinition = required(read.taskDefinition, `task definition ${liveTd}`);
@@ -76,12 +76,12 @@ export class EcsServiceDeployer implements Deployer {
         `deploy.container "${container}" is not a container of ${liveTd} (the task definition of ${liveName}, which has: ${names || 'none'})`,
       );
     }
-    const out = await this.refusedAsDeployFailed(`registering a revision of ${input.family}`, () =>
+    const out = await refusedAsDeployFailed(`registering a revision of ${input.family}`, () =>
       this.ecs.send(new RegisterTaskDefinitionCommand(input)),
     );
     const arn = required(out.taskDefinition?.taskDefinitionArn, 'the registered task definition ARN');
     const desiredCount = live.desiredCount ?? 0;
-    await this.refusedAsDeployFailed(`updating ${idleName} to ${arn}`, () =>
+    await refusedAsDeployFailed(`updating ${idleName} to ${arn}`, () =>
       this.ecs.send(
         new UpdateServiceCommand({ cluster, service: idleName, taskDefinition: arn, desiredCount }),
       ),
@@ -144,17 +144,6 @@ export class EcsServiceDeployer implements Deployer {
       throw new DeployFailed(`ECS service ${name} of cluster ${cluster} is not usable (${why})`);
     }
     return found;
-  }
-
-  /** AWS refusing a deploy call (4xx, not throttling) is DeployFailed naming what was refused. */
-  private async refusedAsDeployFailed<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isTransient(error) || !isRefusal(error)) throw error;
-      const e = error as Error;
-      throw new DeployFailed(`${what} was refused (${e.name}: ${e.message})`, { cause: e });
-    }
   }
 }
 
