@@ -18,12 +18,14 @@ import {
   stepEvent,
   useConfig,
 } from './support';
-import { fakeClockEachTest, mockAws } from './support-mocks';
+import { executionsAre, fakeClockEachTest, mockAws } from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:30:00.000Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 
-const { ddb } = mockAws('ddb');
+const { ddb, sfn } = mockAws('ddb', 'sfn');
+// The cutover a rollback would join is still running, unless a test says otherwise.
+executionsAre(sfn);
 const config = useConfig();
 
 /** The state AcquireLease receives: Validate's output, before any lease or roles. */

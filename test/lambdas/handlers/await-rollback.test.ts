@@ -18,12 +18,14 @@ import {
   stepEvent,
   useConfig,
 } from './support';
-import { fakeClockEachTest, mockAws } from './support-mocks';
+import { executionsAre, fakeClockEachTest, mockAws } from './support-mocks';
 
 const NOW = new Date('2026-11-27T12:25:00.000Z');
 const CUTOVER_RECORD_KEY = { pk: 'service#orders-api', sk: CUTOVER_RELEASE };
 
-const { ddb } = mockAws('ddb');
+const { ddb, sfn } = mockAws('ddb', 'sfn');
+// The cutover a rollback would join is still running, unless a test says otherwise.
+executionsAre(sfn);
 useConfig();
 
 /** The joined cutover's release record (blue -> green) with the given outcome. */

@@ -9,6 +9,7 @@ import {
   type TargetHealthStateEnum,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -32,6 +33,7 @@ export type ElbMock = AwsClientStub<ElasticLoadBalancingV2Client>;
 export type TableMock = AwsClientStub<DynamoDBDocumentClient>;
 export type MetricsMock = AwsClientStub<CloudWatchClient>;
 export type BusMock = AwsClientStub<EventBridgeClient>;
+export type StepFunctionsMock = AwsClientStub<SFNClient>;
 
 /** The mocks of the clients the handlers talk to, by the names the tests give them. */
 export interface AwsMocks {
@@ -39,6 +41,7 @@ export interface AwsMocks {
   elb: ElbMock;
   cloudWatch: MetricsMock;
   events: BusMock;
+  sfn: StepFunctionsMock;
 }
 
 /** Before each test the mocks forget their answers and calls; after it every spy (a quieted console) is restored. */
@@ -61,10 +64,21 @@ export function mockAws<K extends keyof AwsMocks>(...names: K[]): Pick<AwsMocks,
     elb: () => mockClient(ElasticLoadBalancingV2Client),
     cloudWatch: () => mockClient(CloudWatchClient),
     events: () => mockClient(EventBridgeClient),
+    sfn: () => mockClient(SFNClient),
   };
   const mocks = Object.fromEntries(names.map((name) => [name, create[name]()])) as Pick<AwsMocks, K>;
   resetEachTest(...names.map((name) => mocks[name]));
   return mocks;
+}
+
+/** Step Functions says the execution holding a lease is in `status` (RUNNING for a live cutover). */
+export function executionsAre(
+  sfn: StepFunctionsMock,
+  status: 'RUNNING' | 'ABORTED' | 'FAILED' = 'RUNNING',
+): void {
+  beforeEach(() => {
+    sfn.on(DescribeExecutionCommand).resolves({ status });
+  });
 }
 
 /**
@@ -113,7 +127,7 @@ export function deregistrationDelayIs(elb: ElbMock, seconds: number, group?: str
  * The answers of a restore of traffic that goes through: blue's two targets healthy and every write
  * (table, listener, event) accepted.
  */
-export function restoreGoesThrough(mocks: AwsMocks): void {
+export function restoreGoesThrough(mocks: Omit<AwsMocks, 'sfn'>): void {
   tableAcceptsWrites(mocks.ddb);
   targetsOf(mocks.elb, BLUE_TG, 'healthy', 'healthy');
   mocks.elb.on(ModifyListenerCommand).resolves({});
