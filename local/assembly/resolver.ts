@@ -84,7 +84,7 @@ const RESOURCE_TYPES: Record<
     arn: (e, n) => `arn:${e.partition}:cloudwatch:${e.region}:${e.account}:alarm:${n}`,
   },
   'AWS::Lambda::Permission': { maxLength: 128 },
-  // The dead-letter queue of a rule's target (its Ref, the queue URL, is not resolved).
+  // The dead-letter queue of a rule's target; its Ref is the queue URL.
   'AWS::SQS::Queue': {
     prop: 'QueueName',
     maxLength: 80,
@@ -184,6 +184,10 @@ export class TemplateResolver {
       return this.resolveInner(param.Default, `${where} -> Parameters.${name}`);
     }
     const res = this.resource(name, where);
+    if (res.Type === 'AWS::SQS::Queue') {
+      const { region, account, urlSuffix } = this.env;
+      return `https://sqs.${region}.${urlSuffix}/${account}/${this.physicalName(name)}`;
+    }
     return REF_IS_ARN.has(res.Type) ? this.arn(name) : this.physicalName(name);
   }
 

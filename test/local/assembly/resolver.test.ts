@@ -19,6 +19,7 @@ describe('TemplateResolver', () => {
     Role: { Type: 'AWS::IAM::Role' },
     Machine: { Type: 'AWS::StepFunctions::StateMachine', Properties: { StateMachineName: 'bluegreen-x' } },
     Queue: { Type: 'AWS::SQS::Queue' },
+    Topic: { Type: 'AWS::SNS::Topic' },
   });
 
   test('resolves what a synthesized stack of this product contains', () => {
@@ -43,11 +44,26 @@ describe('TemplateResolver', () => {
   });
 
   test('names a resource type it cannot name or build an ARN for', () => {
-    expect(() => resolver.resolve({ Ref: 'Queue' }, 'x')).toThrow(
-      /Queue: .* of type AWS::SQS::Queue offline/,
+    expect(() => resolver.resolve({ Ref: 'Topic' }, 'x')).toThrow(
+      /Topic: .* of type AWS::SNS::Topic offline/,
     );
     expect(() => resolver.resolve({ 'Fn::GetAtt': ['Fn', 'Version'] }, 'x')).toThrow(
       /Fn::GetAtt Fn\.Version \(AWS::Lambda::Function\) is not resolved offline/,
+    );
+  });
+
+  test('resolves a queue (the dead-letter queue of a rule target): its Ref is the URL, its Arn the ARN', () => {
+    const name =
+      resolver
+        .resolveString({ 'Fn::GetAtt': ['Queue', 'Arn'] }, 'x')
+        .split(':')
+        .at(-1) ?? '';
+    expect(name).toMatch(/Queue/);
+    expect(resolver.resolve({ 'Fn::GetAtt': ['Queue', 'Arn'] }, 'x')).toBe(
+      `arn:${ENV.partition}:sqs:${ENV.region}:${ENV.account}:${name}`,
+    );
+    expect(resolver.resolve({ Ref: 'Queue' }, 'x')).toBe(
+      `https://sqs.${ENV.region}.${ENV.urlSuffix}/${ENV.account}/${name}`,
     );
   });
 
